@@ -1,0 +1,88 @@
+import type { Transport } from "./io/transport.js";
+import type { DownloadEvent } from "./events.js";
+import { UsageError } from "./errors.js";
+
+export type DigestAlgorithm = "sha256" | "sha512" | "sha1" | "md5" | "crc32c";
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ["sha256", "sha512", "sha1", "md5", "crc32c"];
+
+/** A digest the finished file must match: given by the user, or announced by the server. */
+export interface ExpectedDigest {
+  algorithm: DigestAlgorithm;
+  /** Lower-case hex; CRC32C as 8 hex digits, big-endian. */
+  hex: string;
+  /** Where it came from: "user", "x-goog-hash", "content-md5", "repr-digest", "digest", "x-amz-checksum". */
+  source: string;
+}
+
+export interface DownloadOptions {
+  /** File name inside `dir`. @default Content-Disposition's filename, else the URL's last path segment */
+  output?: string;
+  /** Directory that receives the file; nothing is ever written outside it. @default "." */
+  dir?: string;
+  /** Most connections open to the server at once. @default 8 */
+  connections?: number;
+  /** Fixed range size in bytes. When unset, ranges are split dynamically and stolen. */
+  chunkSize?: number;
+  /** Smallest piece the dynamic planner will split off. @default 1 MiB */
+  minSplitSize?: number;
+  /** Digests the result must match. */
+  checksums?: ExpectedDigest[];
+  /** Failed attempts in a row, without progress, before one range gives up. @default 5 */
+  retries?: number;
+  /** A connection that receives nothing for this long is aborted and retried. @default 30000 */
+  idleTimeoutMs?: number;
+  /** Replace an existing file at the final path. @default false */
+  overwrite?: boolean;
+  /** Extra request headers. Authorization and Cookie are dropped when a redirect changes origin. */
+  headers?: Record<string, string>;
+  /** Cancels the download; the partial data and its state are kept for a resume. */
+  signal?: AbortSignal;
+  /** Receives progress events. */
+  onEvent?: (event: DownloadEvent) => void;
+  /** How often a progress event is emitted. @default 250 */
+  progressIntervalMs?: number;
+  /** The HTTP transport; tests and wrappers (throttling, faults) inject their own. @default undici */
+  transport?: Transport;
+}
+
+export type NormalizedOptions = Required<
+  Omit<DownloadOptions, "output" | "chunkSize" | "signal" | "onEvent" | "transport">
+> & {
+  output: string | undefined;
+  chunkSize: number | undefined;
+  signal: AbortSignal | undefined;
+  onEvent: (event: DownloadEvent) => void;
+  transport: Transport | undefined;
+};
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${name} must be a positive whole number, got ${value}`);
+  }
+  return value;
+}
+
+/** Checks options once and fills in every default the engine reads. */
+export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptions {
+  const retries = options.retries ?? 5;
+  if (!Number.isSafeInteger(retries) || retries < 0) {
+    throw new UsageError(`retries must be a whole number of at least 0, got ${retries}`);
+  }
+  return {
+    output: options.output,
+    dir: options.dir ?? ".",
+    connections: positiveInteger("connections", options.connections ?? 8),
+    chunkSize:
+      options.chunkSize === undefined ? undefined : positiveInteger("chunk size", options.chunkSize),
+    minSplitSize: positiveInteger("minimum split size", options.minSplitSize ?? 1024 * 1024),
+    checksums: options.checksums ?? [],
+    retries,
+    idleTimeoutMs: positiveInteger("idle timeout", options.idleTimeoutMs ?? 30_000),
+    overwrite: options.overwrite ?? false,
+    headers: options.headers ?? {},
+    signal: options.signal,
+    onEvent: options.onEvent ?? (() => {}),
+    progressIntervalMs: positiveInteger("progress interval", options.progressIntervalMs ?? 250),
+    transport: options.transport,
+  };
+}
