@@ -1,0 +1,29 @@
+/**
+ * parget's public API: the only import path for users (and for parget's own CLI).
+ *
+ *   import { download } from "parget";
+ *   const result = await download(url, { connections: 8, checksums: [parseChecksumSpec("sha256=...")] });
+ */
+export { download } from "./download.js";
+export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
+export { DIGEST_ALGORITHMS } from "./options.js";
+export type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
+export {
+  PargetError,
+  UsageError,
+  FileSystemError,
+  NetworkError,
+  HttpStatusError,
+  BadResponseError,
+  RemoteChangedError,
+  ChecksumMismatchError,
+  AbortedError,
+  ERROR_CODES,
+  EXIT,
+  exitCodeOf,
+  redactUrl,
+} from "./errors.js";
+export type { ErrorCode, ExitCode, DigestMismatch } from "./errors.js";
+export type { Transport, TransportRequest, TransportResponse } from "./io/transport.js";
+export { parseSize, formatBytes } from "./core/units.js";
+export { parseChecksumSpec } from "./core/checksum-spec.js";
