@@ -3,6 +3,10 @@
  * tests and wrappers (throttling, fault injection, logging) provide their own.
  */
 
+import { Client, buildConnector } from "undici";
+import type { Socket } from "node:net";
+import { NetworkError } from "../errors.js";
+
 export interface TransportRequest {
   url: URL;
   headers: Record<string, string>;
@@ -30,4 +34,112 @@ export interface Transport {
   warm(url: URL, lane: number): void;
   /** Closes every connection. */
   close(): Promise<void>;
+}
+
+export interface UndiciTransportOptions {
+  /** Extra TLS options (a CA, or rejectUnauthorized: false for --insecure). */
+  tls?: buildConnector.BuildOptions;
+}
+
+interface Lane {
+  origin: string;
+  client: Client;
+  /** A connection opened ahead of the lane's first request, handed to the client when it asks. */
+  warmed: Promise<Socket | null> | null;
+}
+
+/**
+ * The default transport: one undici Client (one TCP/TLS connection) per lane, so the engine
+ * knows exactly how many connections are open and can replace a lane's connection on its own.
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  const connector = buildConnector({ ...options.tls });
+  const lanes = new Map<number, Lane>();
+
+  function connectOptions(url: URL): buildConnector.Options {
+    const port = url.port || (url.protocol === "https:" ? "443" : "80");
+    return { hostname: url.hostname, host: url.host, protocol: url.protocol, port, servername: url.hostname };
+  }
+
+  function laneFor(url: URL, lane: number): Lane {
+    const current = lanes.get(lane);
+    if (current && current.origin === url.origin) return current;
+    // One connection per lane: leaving an origin (a redirect) closes the old connection first.
+    if (current) void current.client.destroy();
+    const entry: Lane = {
+      origin: url.origin,
+      warmed: null,
+      client: new Client(url.origin, {
+        pipelining: 1,
+        connect: (connectOpts, callback) => {
+          const warmed = entry.warmed;
+          entry.warmed = null;
+          if (!warmed) return connector(connectOpts, callback);
+          void warmed.then((socket) => {
+            if (socket && !socket.destroyed) callback(null, socket);
+            else connector(connectOpts, callback);
+          });
+        },
+      }),
+    };
+    lanes.set(lane, entry);
+    return entry;
+  }
+
+  return {
+    async get(request) {
+      const { client } = laneFor(request.url, request.lane);
+      try {
+        const response = await client.request({
+          method: "GET",
+          path: request.url.pathname + request.url.search,
+          headers: request.headers,
+          signal: request.signal,
+          headersTimeout: request.idleTimeoutMs,
+          bodyTimeout: request.idleTimeoutMs,
+        });
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+        }
+        return {
+          status: response.statusCode,
+          headers,
+          body: response.body,
+          cancel: () => response.body.destroy(),
+        };
+      } catch (error) {
+        if (request.signal.aborted) throw error;
+        throw new NetworkError(`cannot reach ${request.url.host}: ${describe(error)}`, { cause: error });
+      }
+    },
+
+    warm(url, lane) {
+      const entry = laneFor(url, lane);
+      if (entry.warmed) return;
+      entry.warmed = new Promise((resolve) => {
+        connector(connectOptions(url), (error, socket) => resolve(error ? null : socket));
+      });
+    },
+
+    async close() {
+      const all = [...lanes.values()];
+      lanes.clear();
+      await Promise.all(
+        all.map(async (lane) => {
+          const socket = await lane.warmed;
+          socket?.destroy();
+          await lane.client.destroy();
+        }),
+      );
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: string }).code;
+    return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
 }

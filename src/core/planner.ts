@@ -1,0 +1,229 @@
+/**
+ * The range planner: which bytes each connection ("lane") fetches next. Pure bookkeeping, no I/O.
+ *
+ * A segment's life: assigned to a lane → bytes claimed (a write is under way) → bytes advanced
+ * (written) → done when pos reaches end. Another lane may steal the unclaimed tail of a segment at
+ * any time, which shrinks the victim's `end`; the victim notices and stops there.
+ *
+ *   start ........ pos ........ claimed ........ end
+ *   |  written   |  being written  |  still to fetch |
+ */
+
+export interface Extent {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  /** CRC32C of the extent's bytes. */
+  crc: number;
+}
+
+export interface Segment {
+  readonly id: number;
+  lane: number;
+  readonly start: number;
+  /** Next byte to write; [start, pos) is written and described by `crc`. */
+  pos: number;
+  /** Bytes up to here are promised to a write in flight. */
+  claimed: number;
+  /** Exclusive; only ever shrinks (a steal). */
+  end: number;
+  crc: number;
+}
+
+export type Crc32cCombine = (crcA: number, crcB: number, lengthB: number) => number;
+
+export interface PlannerOptions {
+  size: number;
+  lanes: number;
+  /** Extents already on disk (from a resume state), in any order. */
+  done?: Extent[] | undefined;
+  /** Fixed segment size; without it, segments are split evenly across lanes and stolen. */
+  chunkSize?: number | undefined;
+  /** A steal leaves at least this much to each side. */
+  minSplit: number;
+  combine: Crc32cCombine;
+}
+
+/** Splits at multiples of this where the segment is large enough, so writes stay page-aligned. */
+const ALIGN = 64 * 1024;
+
+export class RangePlanner {
+  readonly size: number;
+  readonly #combine: Crc32cCombine;
+  readonly #minSplit: number;
+  readonly #chunkSize: number | undefined;
+  /** Finished extents, sorted and merged. */
+  #done: Extent[] = [];
+  /** Byte ranges nobody has been given yet, sorted. */
+  #gaps: { start: number; end: number }[];
+  readonly #active = new Map<number, Segment>();
+  #nextId = 0;
+  readonly #pieceSize: number;
+
+  constructor(options: PlannerOptions) {
+    this.size = options.size;
+    this.#combine = options.combine;
+    this.#minSplit = options.minSplit;
+    this.#chunkSize = options.chunkSize;
+    for (const extent of [...(options.done ?? [])].sort((a, b) => a.start - b.start)) {
+      this.#addDone(extent);
+    }
+    this.#gaps = complement(this.#done, this.size);
+    const missing = this.#gaps.reduce((sum, g) => sum + (g.end - g.start), 0);
+    this.#pieceSize =
+      options.chunkSize ?? Math.max(options.minSplit, Math.ceil(missing / options.lanes));
+  }
+
+  /** Bytes written so far (finished extents and the written part of active segments). */
+  get writtenBytes(): number {
+    let total = 0;
+    for (const e of this.#done) total += e.end - e.start;
+    for (const s of this.#active.values()) total += s.pos - s.start;
+    return total;
+  }
+
+  get isComplete(): boolean {
+    return this.#gaps.length === 0 && this.#active.size === 0;
+  }
+
+  /** The first byte not yet written: everything before it is contiguous on disk. */
+  get frontier(): number {
+    const first = this.extents()[0];
+    return first && first.start === 0 ? first.end : 0;
+  }
+
+  /** The first byte nobody has written (where a resumed download starts). */
+  get firstMissing(): number {
+    return this.#gaps[0]?.start ?? this.size;
+  }
+
+  /** Segments that still have bytes to fetch. */
+  get active(): readonly Segment[] {
+    return [...this.#active.values()];
+  }
+
+  /**
+   * Gives `lane` its next segment: the next unassigned piece, else (dynamic mode only) the tail
+   * half of the segment with the most left to fetch. Null when nothing is left for this lane.
+   */
+  next(lane: number): Segment | null {
+    const gap = this.#gaps[0];
+    if (gap) {
+      const end = Math.min(gap.end, gap.start + this.#pieceSize);
+      const segment = this.#open(lane, gap.start, end);
+      if (end === gap.end) this.#gaps.shift();
+      else gap.start = end;
+      return segment;
+    }
+    if (this.#chunkSize !== undefined) return null;
+    return this.#steal(lane);
+  }
+
+  /** Promises up to `bytes` at `pos` to a write; returns how many may be written (0 past `end`). */
+  claim(segment: Segment, bytes: number): number {
+    const allowed = Math.max(0, Math.min(bytes, segment.end - segment.claimed));
+    segment.claimed += allowed;
+    return allowed;
+  }
+
+  /** Records that the claimed bytes at `pos` are written; `crc` now covers [start, pos + bytes). */
+  advance(segment: Segment, bytes: number, crc: number): void {
+    if (segment.pos + bytes > segment.claimed) throw new Error("advance past claimed bytes");
+    segment.pos += bytes;
+    segment.crc = crc;
+    if (segment.pos === segment.end) this.#finish(segment);
+  }
+
+  /** A lane stops working on a segment (fatal error or abort): its unwritten bytes go back. */
+  release(segment: Segment): void {
+    if (!this.#active.has(segment.id)) return;
+    segment.claimed = segment.pos;
+    this.#active.delete(segment.id);
+    if (segment.pos > segment.start) {
+      this.#addDone({ start: segment.start, end: segment.pos, crc: segment.crc });
+    }
+    if (segment.end > segment.pos) this.#addGap(segment.pos, segment.end);
+  }
+
+  /** Everything written, as merged extents with their CRCs: what a resume state records. */
+  extents(): Extent[] {
+    const written = [...this.#done];
+    for (const s of this.#active.values()) {
+      if (s.pos > s.start) written.push({ start: s.start, end: s.pos, crc: s.crc });
+    }
+    written.sort((a, b) => a.start - b.start);
+    const merged: Extent[] = [];
+    for (const e of written) mergeInto(merged, e, this.#combine);
+    return merged;
+  }
+
+  #open(lane: number, start: number, end: number): Segment {
+    const segment: Segment = { id: this.#nextId++, lane, start, pos: start, claimed: start, end, crc: 0 };
+    this.#active.set(segment.id, segment);
+    return segment;
+  }
+
+  #steal(lane: number): Segment | null {
+    let victim: Segment | undefined;
+    for (const s of this.#active.values()) {
+      if (!victim || s.end - s.claimed > victim.end - victim.claimed) victim = s;
+    }
+    if (!victim) return null;
+    const left = victim.end - victim.claimed;
+    if (left < 2 * this.#minSplit) return null;
+    let cut = victim.claimed + Math.floor(left / 2);
+    const aligned = cut - (cut % ALIGN);
+    if (aligned - victim.claimed >= this.#minSplit) cut = aligned;
+    const stolen = this.#open(lane, cut, victim.end);
+    victim.end = cut;
+    return stolen;
+  }
+
+  #finish(segment: Segment): void {
+    this.#active.delete(segment.id);
+    if (segment.end > segment.start) {
+      this.#addDone({ start: segment.start, end: segment.end, crc: segment.crc });
+    }
+  }
+
+  #addDone(extent: Extent): void {
+    const merged: Extent[] = [];
+    for (const e of [...this.#done, extent].sort((a, b) => a.start - b.start)) {
+      mergeInto(merged, e, this.#combine);
+    }
+    this.#done = merged;
+  }
+
+  #addGap(start: number, end: number): void {
+    this.#gaps.push({ start, end });
+    this.#gaps.sort((a, b) => a.start - b.start);
+  }
+}
+
+/** Appends `extent` to a sorted list, joining it to the last one when they touch. */
+function mergeInto(list: Extent[], extent: Extent, combine: Crc32cCombine): void {
+  const last = list[list.length - 1];
+  if (last && last.end === extent.start) {
+    list[list.length - 1] = {
+      start: last.start,
+      end: extent.end,
+      crc: combine(last.crc, extent.crc, extent.end - extent.start),
+    };
+  } else if (last && extent.start < last.end) {
+    throw new Error(`overlapping extents at ${extent.start}`);
+  } else {
+    list.push({ ...extent });
+  }
+}
+
+/** The byte ranges of [0, size) not covered by the sorted, merged extents. */
+function complement(done: readonly Extent[], size: number): { start: number; end: number }[] {
+  const gaps: { start: number; end: number }[] = [];
+  let at = 0;
+  for (const e of done) {
+    if (e.start > at) gaps.push({ start: at, end: e.start });
+    at = Math.max(at, e.end);
+  }
+  if (at < size) gaps.push({ start: at, end: size });
+  return gaps;
+}

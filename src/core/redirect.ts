@@ -1,0 +1,39 @@
+/** Redirect decisions: where the next hop goes and which request headers may follow it. */
+import { BadResponseError } from "../errors.js";
+
+export const MAX_REDIRECTS = 10;
+const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+export function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/**
+ * The next hop of a redirect chain. Credentials never follow a change of origin, and only http
+ * and https targets are followed.
+ */
+export function nextHop(
+  current: URL,
+  location: string | undefined,
+  headers: Record<string, string>,
+  hops: number,
+): { url: URL; headers: Record<string, string> } {
+  if (hops >= MAX_REDIRECTS) {
+    throw new BadResponseError(`more than ${MAX_REDIRECTS} redirects`, { code: "PARGET_TOO_MANY_REDIRECTS" });
+  }
+  if (!location) throw new BadResponseError("redirect without a Location header");
+  let url: URL;
+  try {
+    url = new URL(location, current);
+  } catch {
+    throw new BadResponseError(`redirect to an invalid URL ${JSON.stringify(location)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new BadResponseError(`refusing redirect to a non-HTTP URL (${url.protocol})`);
+  }
+  if (url.origin === current.origin) return { url, headers };
+  const kept = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+  );
+  return { url, headers: kept };
+}

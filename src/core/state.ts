@@ -1,0 +1,68 @@
+/**
+ * The resume state kept beside a partial download: which version of which URL it is, and which
+ * extents are durably on disk (with their CRC32Cs). A state that fails to decode is ignored, and
+ * the download starts over.
+ */
+import type { VerifiedDigest } from "../events.js";
+import type { Extent } from "./planner.js";
+
+export interface ResumeState {
+  url: string;
+  size: number;
+  etag: string | null;
+  lastModified: string | null;
+  extents: Extent[];
+  /** Set once every byte is on disk and verified; the rename to the final path is all that is left. */
+  verified?: VerifiedDigest[];
+}
+
+const VERSION = 1;
+
+export function encodeState(state: ResumeState): string {
+  return JSON.stringify({
+    version: VERSION,
+    url: state.url,
+    size: state.size,
+    etag: state.etag,
+    lastModified: state.lastModified,
+    extents: state.extents.map((e) => [e.start, e.end, e.crc]),
+    ...(state.verified ? { verified: state.verified } : {}),
+  });
+}
+
+const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const isStringOrNull = (s: unknown): s is string | null => s === null || typeof s === "string";
+
+export function decodeState(text: string): ResumeState | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (r["version"] !== VERSION || typeof r["url"] !== "string" || !isOffset(r["size"])) return undefined;
+  if (!isStringOrNull(r["etag"]) || !isStringOrNull(r["lastModified"])) return undefined;
+  if (!Array.isArray(r["extents"])) return undefined;
+  const size = r["size"];
+  const extents: Extent[] = [];
+  let previousEnd = 0;
+  for (const item of r["extents"] as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 3) return undefined;
+    const [start, end, crc] = item as unknown[];
+    if (!isOffset(start) || !isOffset(end) || !isOffset(crc) || crc > 0xffffffff) return undefined;
+    if (start < previousEnd || end <= start || end > size) return undefined;
+    extents.push({ start, end, crc });
+    previousEnd = end;
+  }
+  const state: ResumeState = {
+    url: r["url"],
+    size,
+    etag: r["etag"],
+    lastModified: r["lastModified"],
+    extents,
+  };
+  if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
+  return state;
+}

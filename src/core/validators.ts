@@ -1,0 +1,90 @@
+/**
+ * What identifies one version of the remote file, and how to read a ranged response against it.
+ * A byte is written only if the response it came from is provably the same version and the
+ * exact range that was asked for: that is what keeps two versions from being spliced.
+ */
+import { parseContentLength, parseContentRange } from "./headers.js";
+
+export interface Validators {
+  etag: string | null;
+  lastModified: string | null;
+  /** Total length of the file; null when the server did not say. */
+  size: number | null;
+}
+
+export function validatorsOf(headers: Record<string, string>, size: number | null): Validators {
+  return { etag: headers["etag"] ?? null, lastModified: headers["last-modified"] ?? null, size };
+}
+
+const isWeak = (etag: string): boolean => etag.startsWith("W/");
+
+/**
+ * The If-Range value for range requests. Weak ETags are not allowed there (RFC 9110 §13.1.5), and
+ * an ETag that proved unstable across CDN nodes is dropped in favour of Last-Modified.
+ */
+export function ifRangeValue(v: Validators): string | undefined {
+  if (v.etag && !isWeak(v.etag)) return v.etag;
+  return v.lastModified ?? undefined;
+}
+
+export type Comparison = "same" | "etag-flipped" | "changed";
+
+/**
+ * Compares a response's validators with the download's. "etag-flipped" means the ETag differs but
+ * length and Last-Modified agree: some CDNs give each edge node its own ETag for the same bytes.
+ */
+export function compareValidators(expected: Validators, actual: Validators): Comparison {
+  if (expected.size !== null && actual.size !== null && expected.size !== actual.size) {
+    return "changed";
+  }
+  const lastModifiedKnown = expected.lastModified !== null && actual.lastModified !== null;
+  if (lastModifiedKnown && expected.lastModified !== actual.lastModified) return "changed";
+  if (expected.etag !== null && actual.etag !== null && expected.etag !== actual.etag) {
+    return lastModifiedKnown ? "etag-flipped" : "changed";
+  }
+  return "same";
+}
+
+export type RangeAnswer =
+  /** A 206 carrying exactly the bytes asked for. */
+  | { kind: "partial"; size: number }
+  /** A 200: the whole file from byte 0. */
+  | { kind: "full"; size: number | null }
+  /** A 416: the file is shorter than where we asked to start. */
+  | { kind: "unsatisfiable"; size: number | null }
+  /** A 206 we must not write: wrong, shifted or multipart range. */
+  | { kind: "bad"; reason: string };
+
+/** Reads a response to `Range: bytes=start-(end-1)` (end undefined: open-ended). */
+export function interpretRangeResponse(
+  status: number,
+  headers: Record<string, string>,
+  asked: { start: number; end?: number | undefined },
+): RangeAnswer {
+  if (status === 200) return { kind: "full", size: parseContentLength(headers["content-length"]) ?? null };
+  if (status === 416) {
+    const range = parseContentRange(headers["content-range"]);
+    return { kind: "unsatisfiable", size: range && "unsatisfied" in range ? range.size : null };
+  }
+  if (status !== 206) return { kind: "bad", reason: `unexpected status ${status}` };
+  const contentRange = headers["content-range"];
+  const range = parseContentRange(contentRange);
+  if ((headers["content-type"] ?? "").toLowerCase().startsWith("multipart/")) {
+    return { kind: "bad", reason: "multipart answer to a single range" };
+  }
+  if (!range || "unsatisfied" in range || range.size === null) {
+    return { kind: "bad", reason: `unusable Content-Range ${JSON.stringify(contentRange ?? null)}` };
+  }
+  const wantedEnd = Math.min(asked.end ?? range.size, range.size);
+  if (range.start !== asked.start || range.end + 1 !== wantedEnd) {
+    return {
+      kind: "bad",
+      reason: `asked for bytes ${asked.start}-${wantedEnd - 1}, got Content-Range ${contentRange}`,
+    };
+  }
+  const length = parseContentLength(headers["content-length"]);
+  if (length !== undefined && length !== range.end - range.start + 1) {
+    return { kind: "bad", reason: `Content-Length ${length} does not match ${contentRange}` };
+  }
+  return { kind: "partial", size: range.size };
+}

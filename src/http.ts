@@ -1,0 +1,52 @@
+/**
+ * One GET, redirects followed by the rules in core/redirect, statuses turned into errors.
+ * Shared by the first request and every range request.
+ */
+import type { Transport, TransportResponse } from "./io/transport.js";
+import { HttpStatusError, NetworkError, redactUrl } from "./errors.js";
+import { isRedirect, nextHop } from "./core/redirect.js";
+import { parseRetryAfter } from "./core/headers.js";
+
+export interface Sent {
+  response: TransportResponse;
+  /** The URL that answered, after redirects. */
+  url: URL;
+  /** The request headers that survived the redirects (credentials are dropped across origins). */
+  headers: Record<string, string>;
+}
+
+export async function send(
+  transport: Transport,
+  request: { url: URL; headers: Record<string, string>; lane: number; signal: AbortSignal; idleTimeoutMs: number },
+): Promise<Sent> {
+  let { url, headers } = request;
+  for (let hops = 0; ; hops++) {
+    const response = await transport.get({ ...request, url, headers });
+    if (isRedirect(response.status)) {
+      response.cancel();
+      ({ url, headers } = nextHop(url, response.headers["location"], headers, hops));
+      continue;
+    }
+    if (response.status >= 400) {
+      response.cancel();
+      throw new HttpStatusError(
+        response.status,
+        redactUrl(url),
+        parseRetryAfter(response.headers["retry-after"], Date.now()),
+      );
+    }
+    return { response, url, headers };
+  }
+}
+
+/** Anything a transport or body stream throws that is not ours is a network failure. */
+export function asNetworkError(error: unknown, url: URL): NetworkError {
+  if (error instanceof NetworkError) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const timeout = code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT";
+  const message = error instanceof Error ? error.message : String(error);
+  return new NetworkError(
+    timeout ? `no data from ${url.host} within the idle timeout` : `connection to ${url.host} failed: ${message}`,
+    { cause: error, code: timeout ? "PARGET_TIMEOUT" : "PARGET_NETWORK" },
+  );
+}

@@ -1,0 +1,173 @@
+/**
+ * The engine's disk side: positional writes into the partial file, durable flushes, the atomic
+ * state replace, and the final no-clobber publish. Every OS error leaves as a FileSystemError.
+ */
+import { open, rename, link, unlink, readFile, stat, mkdir, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import { FileSystemError } from "../errors.js";
+
+const REASONS: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+};
+
+/** Wraps an OS error with what we were doing and where. */
+export function fileSystemError(action: string, path: string, error: unknown): FileSystemError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = (code && REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+  return new FileSystemError(`cannot ${action} ${path}: ${reason}`, { cause: error });
+}
+
+async function guard<T>(action: string, path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw fileSystemError(action, path, error);
+  }
+}
+
+/** The file that receives ranges in place until it is verified and renamed. */
+export class PartialFile {
+  readonly path: string;
+  readonly #handle: FileHandle;
+
+  private constructor(path: string, handle: FileHandle) {
+    this.path = path;
+    this.#handle = handle;
+  }
+
+  /**
+   * Opens the partial file: kept as it is when resuming, emptied otherwise. A known size is set up
+   * front, so every range can be written in place (the file is sparse until filled).
+   */
+  static async open(path: string, options: { resume: boolean; size: number | null }): Promise<PartialFile> {
+    return guard("write", path, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(path, options.resume ? "r+" : "w");
+      if (options.size !== null) await handle.truncate(options.size);
+      return new PartialFile(path, handle);
+    });
+  }
+
+  /** Writes the buffers back to back at `position`. */
+  async write(buffers: Uint8Array[], position: number): Promise<void> {
+    let pending = buffers;
+    let at = position;
+    await guard("write", this.path, async () => {
+      for (;;) {
+        const { bytesWritten } = await this.#handle.writev(pending, at);
+        at += bytesWritten;
+        pending = dropBytes(pending, bytesWritten);
+        if (pending.length === 0) return;
+      }
+    });
+  }
+
+  /** Makes every completed write durable: called before a state that describes them is saved. */
+  async sync(): Promise<void> {
+    await guard("flush", this.path, () => this.#handle.datasync());
+  }
+
+  async truncate(size: number): Promise<void> {
+    await guard("write", this.path, () => this.#handle.truncate(size));
+  }
+
+  async close(): Promise<void> {
+    await guard("close", this.path, () => this.#handle.close());
+  }
+}
+
+function dropBytes(buffers: Uint8Array[], count: number): Uint8Array[] {
+  let left = count;
+  const rest: Uint8Array[] = [];
+  for (const b of buffers) {
+    if (left >= b.length) left -= b.length;
+    else {
+      rest.push(left > 0 ? b.subarray(left) : b);
+      left = 0;
+    }
+  }
+  return rest;
+}
+
+/** Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never half. */
+export async function replaceFileAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.tmp`;
+  await guard("save state to", path, async () => {
+    const handle = await open(temporary, "w");
+    try {
+      await handle.writeFile(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  });
+}
+
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileSystemError("read", path, error);
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw fileSystemError("inspect", path, error);
+  }
+}
+
+export async function removeIfExists(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw fileSystemError("remove", path, error);
+  }
+}
+
+/**
+ * Moves the verified file to its final path. Without `overwrite` this is a hard link (which fails
+ * rather than replace an existing file) then an unlink, so a file that appeared meanwhile survives.
+ */
+export async function publish(from: string, to: string, overwrite: boolean): Promise<void> {
+  if (overwrite) {
+    await guard("rename to", to, () => rename(from, to));
+    return;
+  }
+  try {
+    await link(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      throw new FileSystemError(`${to} already exists (use --overwrite to replace it)`, {
+        code: "PARGET_FILE_EXISTS",
+      });
+    }
+    // File systems without hard links: check, then rename.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "EXDEV") {
+      if (await exists(to)) {
+        throw new FileSystemError(`${to} already exists (use --overwrite to replace it)`, {
+          code: "PARGET_FILE_EXISTS",
+        });
+      }
+      await guard("rename to", to, () => rename(from, to));
+      return;
+    }
+    throw fileSystemError("create", to, error);
+  }
+  await removeIfExists(from);
+}
+

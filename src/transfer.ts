@@ -1,0 +1,282 @@
+/**
+ * The transfer: one async worker per lane (connection), each asking the planner for a segment,
+ * fetching it with a range request, and writing it in place. Retries, stealing, checkpoints of
+ * the resume state and progress live here; decisions come from core/, bytes go through io/.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Transport, TransportResponse } from "./io/transport.js";
+import type { PartialFile } from "./io/files.js";
+import type { DownloadEvent } from "./events.js";
+import type { RangePlanner, Segment } from "./core/planner.js";
+import type { FrontierHasher } from "./integrity/frontier-hasher.js";
+import { BadResponseError, HttpStatusError, PargetError } from "./errors.js";
+import { formatRange } from "./core/headers.js";
+import { retryDelay } from "./core/retry.js";
+import {
+  compareValidators,
+  ifRangeValue,
+  interpretRangeResponse,
+  validatorsOf,
+  type Validators,
+} from "./core/validators.js";
+import { crc32c } from "./integrity/crc32c.js";
+import { asNetworkError, send } from "./http.js";
+
+/** Writes are batched to about this size: small writes cost ~1.8x more per byte on ext4 here. */
+const WRITE_BATCH = 1024 * 1024;
+/** A checkpoint is due after this much new data, or CHECKPOINT_MS, whichever comes first. */
+const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const CHECKPOINT_MS = 1000;
+
+/** The remote file changed under us: the caller starts over with the new version. */
+export class RemoteChanged extends Error {}
+
+export interface TransferContext {
+  transport: Transport;
+  planner: RangePlanner;
+  file: PartialFile;
+  hasher: FrontierHasher;
+  /** The URL ranges go to (after the first request's redirects) and the headers that go with it. */
+  url: URL;
+  headers: Record<string, string>;
+  validators: Validators;
+  retries: number;
+  idleTimeoutMs: number;
+  emit: (event: DownloadEvent) => void;
+  /** Saves the resume state for the given extents (called after the data is flushed). */
+  saveState: (extents: ReturnType<RangePlanner["extents"]>) => Promise<void>;
+  /**
+   * Whether the server honours ranges. Without them nothing can be resumed later, and a retry
+   * reads the whole file again, skipping what is already written.
+   */
+  ranges: boolean;
+}
+
+/** What the first request already delivered: its body becomes lane 0's first segment. */
+export interface FirstResponse {
+  response: TransportResponse;
+  /** Byte offset of the body's first byte (0 for a 200). */
+  offset: number;
+}
+
+export class Transfer {
+  readonly #c: TransferContext;
+  readonly #abort = new AbortController();
+  #failure: unknown;
+  #receiving = 0;
+  #sinceCheckpoint = 0;
+  #checkpointing: Promise<void> | null = null;
+
+  constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
+    this.#c = context;
+    outerSignal?.addEventListener("abort", () => this.#fail(outerSignal.reason), { once: true });
+  }
+
+  /** Lanes currently receiving a body: the "active connections" of progress events. */
+  get activeConnections(): number {
+    return this.#receiving;
+  }
+
+  /**
+   * Runs `lanes` workers until every byte is written. On failure every lane stops, a final
+   * checkpoint records what is on disk, and the first error is thrown.
+   */
+  async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
+    const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
+    try {
+      const workers = Array.from({ length: lanes }, (_, lane) =>
+        this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) => this.#fail(error)),
+      );
+      if (lanes === 0) first?.response.cancel();
+      await Promise.all(workers);
+      if (this.#failure === undefined && !this.#c.planner.isComplete) {
+        this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
+      }
+    } finally {
+      clearInterval(timer);
+      for (const segment of this.#c.planner.active) this.#c.planner.release(segment);
+      if (this.#failure !== undefined) await this.#checkpoint().catch(() => {});
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= error;
+    this.#abort.abort(error);
+  }
+
+  async #lane(lane: number, first: FirstResponse | undefined): Promise<void> {
+    let initial = first;
+    for (let segment = this.#c.planner.next(lane); segment; segment = this.#c.planner.next(lane)) {
+      if (this.#abort.signal.aborted) return;
+      await this.#fetchSegment(segment, initial);
+      initial = undefined;
+    }
+    initial?.response.cancel();
+  }
+
+  /** Fetches one segment to its (possibly shrinking) end, retrying on its own. */
+  async #fetchSegment(segment: Segment, first: FirstResponse | undefined): Promise<void> {
+    let attempt = 0;
+    let pending = first;
+    while (segment.pos < segment.end) {
+      const before = segment.pos;
+      try {
+        const answer = pending ?? (await this.#request(segment));
+        pending = undefined;
+        await this.#receive(segment, answer);
+        if (segment.pos < segment.end) {
+          throw asNetworkError(new Error(`body ended at byte ${segment.pos}, short of ${segment.end}`), this.#c.url);
+        }
+      } catch (caught) {
+        pending?.response.cancel();
+        pending = undefined;
+        if (this.#abort.signal.aborted || caught instanceof RemoteChanged) throw caught;
+        const error = caught instanceof PargetError ? caught : asNetworkError(caught, this.#c.url);
+        if (!error.retryable) throw error;
+        // A range that keeps making progress is not failing; only failures in a row count.
+        attempt = segment.pos > before ? 1 : attempt + 1;
+        const delayMs = retryDelay({
+          attempt,
+          retries: this.#c.retries,
+          retryAfterMs: error instanceof HttpStatusError ? error.retryAfterMs : undefined,
+          random: Math.random,
+        });
+        if (delayMs === "give-up") throw error;
+        this.#c.emit({
+          type: "retry",
+          attempt,
+          delayMs,
+          reason: error.message,
+          range: [segment.pos, segment.end - 1],
+        });
+        await sleep(delayMs, undefined, { signal: this.#abort.signal });
+      }
+    }
+  }
+
+  /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
+  async #request(segment: Segment): Promise<FirstResponse> {
+    const c = this.#c;
+    const headers: Record<string, string> = { ...c.headers, range: formatRange(segment.pos, segment.end) };
+    const ifRange = ifRangeValue(c.validators);
+    if (ifRange !== undefined) headers["if-range"] = ifRange;
+    const { response } = await send(c.transport, {
+      url: c.url,
+      headers,
+      lane: segment.lane,
+      signal: this.#abort.signal,
+      idleTimeoutMs: c.idleTimeoutMs,
+    });
+    const answer = interpretRangeResponse(response.status, response.headers, {
+      start: segment.pos,
+      end: segment.end,
+    });
+    if (answer.kind === "bad") {
+      response.cancel();
+      throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, { retryable: true });
+    }
+    if (answer.kind === "unsatisfiable") {
+      response.cancel();
+      throw new RemoteChanged(`the file is now shorter than byte ${segment.pos}`);
+    }
+    const comparison = compareValidators(c.validators, validatorsOf(response.headers, answer.size));
+    if (comparison === "changed") {
+      response.cancel();
+      throw new RemoteChanged("the file changed on the server during the download");
+    }
+    if (comparison === "etag-flipped") {
+      // Same length and date, another ETag: a CDN edge with its own tags. Trust the date instead.
+      c.validators.etag = null;
+      if (answer.kind === "full") {
+        response.cancel();
+        throw new BadResponseError("If-Range failed on an ETag that differs between servers", { retryable: true });
+      }
+    }
+    if (answer.kind === "full" && segment.pos > 0 && c.ranges) {
+      // Same version, but the server ignored the range: retry rather than read up to `pos`.
+      response.cancel();
+      throw new BadResponseError("server answered a range request with the whole file", { retryable: true });
+    }
+    return { response, offset: answer.kind === "full" ? 0 : segment.pos };
+  }
+
+  /** Streams a body into the segment, in batches, until the segment's end or the body's. */
+  async #receive(segment: Segment, { response, offset }: FirstResponse): Promise<void> {
+    let skip = segment.pos - offset;
+    const batch: Uint8Array[] = [];
+    let batched = 0;
+    this.#receiving++;
+    try {
+      for await (const chunk of response.body) {
+        let data = chunk;
+        if (skip > 0) {
+          const dropped = Math.min(skip, data.length);
+          skip -= dropped;
+          data = data.subarray(dropped);
+        }
+        batch.push(data);
+        batched += data.length;
+        const room = segment.end - segment.claimed;
+        if (batched >= WRITE_BATCH || batched >= room) {
+          await this.#flush(segment, batch.splice(0), batched);
+          batched = 0;
+          // Stolen below where this response runs: stop reading, the connection goes with it.
+          if (segment.claimed >= segment.end) break;
+        }
+      }
+      if (batched > 0) await this.#flush(segment, batch, batched);
+    } finally {
+      this.#receiving--;
+      response.cancel();
+    }
+  }
+
+  /** Writes what the planner still allows of a batch, then records it (with its CRC). */
+  async #flush(segment: Segment, batch: Uint8Array[], batched: number): Promise<void> {
+    const { planner, file, hasher } = this.#c;
+    const allowed = planner.claim(segment, batched);
+    if (allowed === 0) return;
+    const buffers = take(batch, allowed);
+    let crc = segment.crc;
+    for (const buffer of buffers) crc = crc32c(buffer, crc);
+    const at = segment.claimed - allowed;
+    await file.write(buffers, at);
+    planner.advance(segment, allowed, crc);
+    hasher.advance(planner.frontier);
+    this.#sinceCheckpoint += allowed;
+    if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) void this.#checkpoint();
+  }
+
+  /**
+   * Flushes the data, then saves a state describing only what was written before the flush, so a
+   * state never claims bytes that are not durably on disk. One checkpoint runs at a time.
+   */
+  #checkpoint(): Promise<void> {
+    if (!this.#c.ranges) return Promise.resolve();
+    this.#checkpointing ??= (async () => {
+      this.#sinceCheckpoint = 0;
+      const extents = this.#c.planner.extents();
+      await this.#c.file.sync();
+      await this.#c.saveState(extents);
+    })()
+      .catch((error: unknown) => this.#fail(error))
+      .finally(() => {
+        this.#checkpointing = null;
+      });
+    return this.#checkpointing;
+  }
+}
+
+/** The first `count` bytes of a list of buffers, without copying. */
+function take(buffers: Uint8Array[], count: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = count;
+  for (const buffer of buffers) {
+    if (left === 0) break;
+    const piece = buffer.length <= left ? buffer : buffer.subarray(0, left);
+    out.push(piece);
+    left -= piece.length;
+  }
+  return out;
+}
