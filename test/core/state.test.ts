@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeState, encodeState, type ResumeState } from "../../src/core/state.js";
+
+const state: ResumeState = {
+  url: "https://example.test/a.bin",
+  size: 1000,
+  etag: '"abc"',
+  lastModified: null,
+  extents: [
+    { start: 0, end: 100, crc: 0xdeadbeef },
+    { start: 500, end: 1000, crc: 7 },
+  ],
+};
+
+test("a state survives a round trip", () => {
+  assert.deepEqual(decodeState(encodeState(state)), state);
+  const verified = { ...state, verified: [{ algorithm: "sha256" as const, hex: "ab", source: "user" }] };
+  assert.deepEqual(decodeState(encodeState(verified)), verified);
+});
+
+test("a damaged or foreign state is ignored, never trusted", () => {
+  const bad = [
+    "",
+    "{",
+    "null",
+    JSON.stringify({ version: 2, url: "x", size: 1, etag: null, lastModified: null, extents: [] }),
+    encodeState({ ...state, extents: [{ start: 0, end: 2000, crc: 1 }] }),
+    encodeState({ ...state, extents: [{ start: 50, end: 40, crc: 1 }] }),
+    encodeState({ ...state, extents: [{ start: 0, end: 100, crc: 1 }, { start: 50, end: 200, crc: 1 }] }),
+    encodeState({ ...state, extents: [{ start: 0, end: 100, crc: -1 }] }),
+    encodeState({ ...state, size: -1 }),
+  ];
+  for (const text of bad) assert.equal(decodeState(text), undefined, text);
+});
