@@ -2,6 +2,7 @@
  * Every failure parget reports is a PargetError: a stable `code`, the CLI exit status it maps to,
  * whether retrying the same request could help, and the underlying `cause`.
  */
+import { isRetryableStatus } from "./core/retry.js";
 
 export const EXIT = {
   ok: 0,
@@ -77,8 +78,7 @@ export class HttpStatusError extends PargetError {
   readonly retryAfterMs: number | undefined;
 
   constructor(status: number, url: string, retryAfterMs?: number) {
-    const retryable = status === 408 || status === 429 || status >= 500;
-    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}`, { retryable });
+    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}`, { retryable: isRetryableStatus(status) });
     this.status = status;
     this.retryAfterMs = retryAfterMs;
   }
