@@ -8,6 +8,7 @@ import type { DownloadOptions, ExpectedDigest, NormalizedOptions } from "./optio
 import type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
 import type { Extent } from "./core/planner.js";
 import { normalizeOptions } from "./options.js";
+import { VERSION } from "./version.js";
 import {
   AbortedError,
   BadResponseError,
@@ -20,13 +21,26 @@ import {
   redactUrl,
 } from "./errors.js";
 import { createUndiciTransport, type Transport } from "./io/transport.js";
-import { PartialFile, exists, publish, readTextIfExists, removeIfExists, replaceFileAtomically } from "./io/files.js";
+import {
+  PartialFile,
+  exists,
+  publish,
+  readTextIfExists,
+  removeIfExists,
+  replaceFileAtomically,
+} from "./io/files.js";
 import { RangePlanner } from "./core/planner.js";
 import { chooseFilename, resolveInside } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { retryDelay } from "./core/retry.js";
 import { decodeState, encodeState, type ResumeState } from "./core/state.js";
-import { compareValidators, interpretRangeResponse, ifRangeValue, validatorsOf, type Validators } from "./core/validators.js";
+import {
+  compareValidators,
+  interpretRangeResponse,
+  ifRangeValue,
+  validatorsOf,
+  type Validators,
+} from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
 import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
@@ -38,13 +52,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
-const USER_AGENT = "parget/0.1";
+const USER_AGENT = `parget/${VERSION}`;
 
 /**
  * Downloads `url` into `options.dir`, over several connections when the server allows ranges,
  * and resolves once the file is complete, verified and at its final path.
  */
-export async function download(url: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+export async function download(
+  url: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
   const normalized = normalizeOptions(options);
   const target = parseHttpUrl(url);
   const transport = normalized.transport ?? createUndiciTransport();
@@ -98,7 +115,7 @@ class Download {
 
   async run(): Promise<DownloadResult> {
     let name = this.#o.output === undefined ? undefined : basename(this.#o.output);
-    for (let restarts = 0; ; ) {
+    for (let restarts = 0; ;) {
       try {
         return await this.#attempt(name);
       } catch (error) {
@@ -144,20 +161,27 @@ class Download {
     const paths = this.#paths(name);
     const state = await this.#loadState(paths);
     if (state?.verified) return this.#publish(paths, state, state.verified, 0);
-    if (!state && !this.#o.overwrite && (await exists(paths.final))) throw alreadyExists(paths.final);
+    if (!state && !this.#o.overwrite && (await exists(paths.final)))
+      throw alreadyExists(paths.final);
 
     const lanes = this.#o.connections;
     const start = state ? firstMissing(state) : 0;
     const fixedEnd = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
     const baseHeaders = this.#baseHeaders();
-    const probeHeaders: Record<string, string> = { ...baseHeaders, range: formatRange(start, fixedEnd) };
+    const probeHeaders: Record<string, string> = {
+      ...baseHeaders,
+      range: formatRange(start, fixedEnd),
+    };
     const stateIfRange = state && ifRangeValue(stateValidators(state));
     if (stateIfRange) probeHeaders["if-range"] = stateIfRange;
     // The other connections' handshakes overlap the first request's round trip.
     for (let lane = 1; lane < lanes; lane++) this.#transport.warm(this.#url, lane);
     const first = await this.#firstRequest(probeHeaders);
     const { response } = first;
-    const answer = interpretRangeResponse(response.status, response.headers, { start, end: fixedEnd });
+    const answer = interpretRangeResponse(response.status, response.headers, {
+      start,
+      end: fixedEnd,
+    });
 
     // Content-Disposition may name the file differently; that name decides the state and paths.
     if (knownName === undefined) {
@@ -176,7 +200,9 @@ class Download {
     let resumeFrom: ResumeState | undefined;
     if (answer.kind === "bad") {
       response.cancel();
-      throw new BadResponseError(`server sent the wrong range to the first request: ${answer.reason}`);
+      throw new BadResponseError(
+        `server sent the wrong range to the first request: ${answer.reason}`,
+      );
     } else if (answer.kind === "unsatisfiable") {
       response.cancel();
       if (state) {
@@ -189,11 +215,18 @@ class Download {
     } else {
       size = answer.size;
       const validators = validatorsOf(response.headers, size);
-      if (state && answer.kind === "partial" && compareValidators(stateValidators(state), validators) !== "changed") {
+      if (
+        state &&
+        answer.kind === "partial" &&
+        compareValidators(stateValidators(state), validators) !== "changed"
+      ) {
         resumeFrom = state;
       } else if (state) {
         // The partial data belongs to another version; this response is the new one, whole.
-        this.#emit({ type: "restart", reason: "the file changed on the server since the partial download" });
+        this.#emit({
+          type: "restart",
+          reason: "the file changed on the server since the partial download",
+        });
         await this.#discard(paths);
       }
     }
@@ -204,7 +237,10 @@ class Download {
 
     const ranges = answer.kind === "partial";
     const validators = validatorsOf(response.headers, size);
-    const expected = dedupe([...this.#o.checksums, ...parseServerDigests(response.headers, response.status)]);
+    const expected = dedupe([
+      ...this.#o.checksums,
+      ...parseServerDigests(response.headers, response.status),
+    ]);
     const needed = algorithmsNeeded(expected);
     const file = await PartialFile.open(paths.partial, { resume: resumeFrom !== undefined, size });
     const hasher = FrontierHasher.start(paths.partial, needed.sequential);
@@ -231,7 +267,13 @@ class Download {
       if (size === null) {
         const written = await this.#streamUnknownLength(first, file, hasher);
         size = written.end;
-        planner = new RangePlanner({ size, lanes: 1, done: [written], minSplit: 1, combine: crc32cCombine });
+        planner = new RangePlanner({
+          size,
+          lanes: 1,
+          done: [written],
+          minSplit: 1,
+          combine: crc32cCombine,
+        });
       } else {
         const knownSize = size;
         planner = new RangePlanner({
@@ -259,7 +301,11 @@ class Download {
           },
           this.#o.signal,
         );
-        await transfer.run(ranges ? lanes : 1, { response, offset: ranges ? start : 0 });
+        await transfer.run(ranges ? lanes : 1, {
+          response,
+          offset: ranges ? start : 0,
+          end: Math.min(fixedEnd ?? size, size),
+        });
       }
       progress.stop();
 
@@ -321,7 +367,11 @@ class Download {
   }
 
   /** A 200 without a length: written in order to its end. It cannot resume; a rerun starts over. */
-  async #streamUnknownLength(first: Sent, file: PartialFile, hasher: FrontierHasher): Promise<Extent> {
+  async #streamUnknownLength(
+    first: Sent,
+    file: PartialFile,
+    hasher: FrontierHasher,
+  ): Promise<Extent> {
     let at = 0;
     let crc = 0;
     for await (const chunk of first.response.body) {
@@ -417,7 +467,9 @@ class Renamed extends Error {
 }
 
 function alreadyExists(path: string): FileSystemError {
-  return new FileSystemError(`${path} already exists (use --overwrite to replace it)`, { code: "PARGET_FILE_EXISTS" });
+  return new FileSystemError(`${path} already exists (use --overwrite to replace it)`, {
+    code: "PARGET_FILE_EXISTS",
+  });
 }
 
 function stateValidators(state: ResumeState): Validators {

@@ -38,7 +38,11 @@ export class PargetError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -59,14 +63,20 @@ export class UsageError extends PargetError {
 
 /** A local file-system failure (unwritable directory, disk full, existing file). */
 export class FileSystemError extends PargetError {
-  constructor(message: string, options: { cause?: unknown; code?: "PARGET_FILESYSTEM" | "PARGET_FILE_EXISTS" } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; code?: "PARGET_FILESYSTEM" | "PARGET_FILE_EXISTS" } = {},
+  ) {
     super(options.code ?? "PARGET_FILESYSTEM", message, { cause: options.cause });
   }
 }
 
 /** The connection failed, stalled or was reset. Retryable until the retry budget is spent. */
 export class NetworkError extends PargetError {
-  constructor(message: string, options: { cause?: unknown; code?: "PARGET_NETWORK" | "PARGET_TIMEOUT" } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; code?: "PARGET_NETWORK" | "PARGET_TIMEOUT" } = {},
+  ) {
     super(options.code ?? "PARGET_NETWORK", message, { cause: options.cause, retryable: true });
   }
 }
@@ -78,7 +88,9 @@ export class HttpStatusError extends PargetError {
   readonly retryAfterMs: number | undefined;
 
   constructor(status: number, url: string, retryAfterMs?: number) {
-    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}`, { retryable: isRetryableStatus(status) });
+    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}`, {
+      retryable: isRetryableStatus(status),
+    });
     this.status = status;
     this.retryAfterMs = retryAfterMs;
   }
@@ -88,9 +100,14 @@ export class HttpStatusError extends PargetError {
 export class BadResponseError extends PargetError {
   constructor(
     message: string,
-    options: { retryable?: boolean; code?: "PARGET_BAD_RESPONSE" | "PARGET_TOO_MANY_REDIRECTS" } = {},
+    options: {
+      retryable?: boolean;
+      code?: "PARGET_BAD_RESPONSE" | "PARGET_TOO_MANY_REDIRECTS";
+    } = {},
   ) {
-    super(options.code ?? "PARGET_BAD_RESPONSE", message, { retryable: options.retryable ?? false });
+    super(options.code ?? "PARGET_BAD_RESPONSE", message, {
+      retryable: options.retryable ?? false,
+    });
   }
 }
 
@@ -117,7 +134,10 @@ export class ChecksumMismatchError extends PargetError {
     const what = mismatches
       .map((m) => `${m.algorithm} (${m.source}) expected ${m.expected}, got ${m.actual}`)
       .join("; ");
-    super("PARGET_CHECKSUM_MISMATCH", `integrity check failed: ${what}; data kept in ${partialPath}`);
+    super(
+      "PARGET_CHECKSUM_MISMATCH",
+      `integrity check failed: ${what}; data kept in ${partialPath}`,
+    );
     this.mismatches = mismatches;
     this.partialPath = partialPath;
   }

@@ -17,7 +17,13 @@ export interface Sent {
 
 export async function send(
   transport: Transport,
-  request: { url: URL; headers: Record<string, string>; lane: number; signal: AbortSignal; idleTimeoutMs: number },
+  request: {
+    url: URL;
+    headers: Record<string, string>;
+    lane: number;
+    signal: AbortSignal;
+    idleTimeoutMs: number;
+  },
 ): Promise<Sent> {
   let { url, headers } = request;
   for (let hops = 0; ; hops++) {
@@ -46,7 +52,9 @@ export function asNetworkError(error: unknown, url: URL): NetworkError {
   const timeout = code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT";
   const message = error instanceof Error ? error.message : String(error);
   return new NetworkError(
-    timeout ? `no data from ${url.host} within the idle timeout` : `connection to ${url.host} failed: ${message}`,
+    timeout
+      ? `no data from ${url.host} within the idle timeout`
+      : `connection to ${url.host} failed: ${message}`,
     { cause: error, code: timeout ? "PARGET_TIMEOUT" : "PARGET_NETWORK" },
   );
 }

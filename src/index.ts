@@ -6,7 +6,8 @@
  */
 export { download } from "./download.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
-export { DIGEST_ALGORITHMS } from "./options.js";
+export { DIGEST_ALGORITHMS, DEFAULTS } from "./options.js";
+export { VERSION } from "./version.js";
 export type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
 export {
   PargetError,

@@ -3,7 +3,13 @@ import type { DownloadEvent } from "./events.js";
 import { UsageError } from "./errors.js";
 
 export type DigestAlgorithm = "sha256" | "sha512" | "sha1" | "md5" | "crc32c";
-export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ["sha256", "sha512", "sha1", "md5", "crc32c"];
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = [
+  "sha256",
+  "sha512",
+  "sha1",
+  "md5",
+  "crc32c",
+];
 
 /** A digest the finished file must match: given by the user, or announced by the server. */
 export interface ExpectedDigest {
@@ -55,6 +61,16 @@ export type NormalizedOptions = Required<
   transport: Transport | undefined;
 };
 
+/** The defaults `normalizeOptions` fills in (the CLI's --help shows them). */
+export const DEFAULTS = {
+  dir: ".",
+  connections: 8,
+  minSplitSize: 1024 * 1024,
+  retries: 5,
+  idleTimeoutMs: 30_000,
+  progressIntervalMs: 250,
+} as const;
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${name} must be a positive whole number, got ${value}`);
@@ -64,25 +80,33 @@ function positiveInteger(name: string, value: number): number {
 
 /** Checks options once and fills in every default the engine reads. */
 export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptions {
-  const retries = options.retries ?? 5;
+  const retries = options.retries ?? DEFAULTS.retries;
   if (!Number.isSafeInteger(retries) || retries < 0) {
     throw new UsageError(`retries must be a whole number of at least 0, got ${retries}`);
   }
   return {
     output: options.output,
-    dir: options.dir ?? ".",
-    connections: positiveInteger("connections", options.connections ?? 8),
+    dir: options.dir ?? DEFAULTS.dir,
+    connections: positiveInteger("connections", options.connections ?? DEFAULTS.connections),
     chunkSize:
-      options.chunkSize === undefined ? undefined : positiveInteger("chunk size", options.chunkSize),
-    minSplitSize: positiveInteger("minimum split size", options.minSplitSize ?? 1024 * 1024),
+      options.chunkSize === undefined
+        ? undefined
+        : positiveInteger("chunk size", options.chunkSize),
+    minSplitSize: positiveInteger(
+      "minimum split size",
+      options.minSplitSize ?? DEFAULTS.minSplitSize,
+    ),
     checksums: options.checksums ?? [],
     retries,
-    idleTimeoutMs: positiveInteger("idle timeout", options.idleTimeoutMs ?? 30_000),
+    idleTimeoutMs: positiveInteger("idle timeout", options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs),
     overwrite: options.overwrite ?? false,
     headers: options.headers ?? {},
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),
-    progressIntervalMs: positiveInteger("progress interval", options.progressIntervalMs ?? 250),
+    progressIntervalMs: positiveInteger(
+      "progress interval",
+      options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
+    ),
     transport: options.transport,
   };
 }

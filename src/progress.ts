@@ -48,11 +48,22 @@ export class Progress {
     const seconds = (now - this.#lastAt) / 1000;
     if (seconds > 0) {
       const current = (bytes - this.#lastBytes) / seconds;
-      this.#speed = this.#lastBytes === this.#base ? current : SMOOTHING * current + (1 - SMOOTHING) * this.#speed;
+      this.#speed =
+        this.#lastBytes === this.#base
+          ? current
+          : SMOOTHING * current + (1 - SMOOTHING) * this.#speed;
     }
     this.#lastBytes = bytes;
     this.#lastAt = now;
-    const etaSeconds = size !== null && this.#speed > 0 ? Math.max(0, (size - bytes) / this.#speed) : null;
-    this.#emit({ type: "progress", bytes, size, bytesPerSecond: this.#speed, etaSeconds, activeConnections });
+    const etaSeconds =
+      size !== null && this.#speed > 0 ? Math.max(0, (size - bytes) / this.#speed) : null;
+    this.#emit({
+      type: "progress",
+      bytes,
+      size,
+      bytesPerSecond: this.#speed,
+      etaSeconds,
+      activeConnections,
+    });
   }
 }

@@ -52,11 +52,13 @@ export interface TransferContext {
   ranges: boolean;
 }
 
-/** What the first request already delivered: its body becomes lane 0's first segment. */
+/** A response on its way to a segment (the first request's becomes lane 0's first segment). */
 export interface FirstResponse {
   response: TransportResponse;
   /** Byte offset of the body's first byte (0 for a 200). */
   offset: number;
+  /** Where the body ends (exclusive): reading stops early only if the segment ends before. */
+  end: number;
 }
 
 export class Transfer {
@@ -85,7 +87,9 @@ export class Transfer {
     const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
     try {
       const workers = Array.from({ length: lanes }, (_, lane) =>
-        this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) => this.#fail(error)),
+        this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) =>
+          this.#fail(error),
+        ),
       );
       if (lanes === 0) first?.response.cancel();
       await Promise.all(workers);
@@ -95,7 +99,9 @@ export class Transfer {
     } finally {
       clearInterval(timer);
       for (const segment of this.#c.planner.active) this.#c.planner.release(segment);
-      if (this.#failure !== undefined) await this.#checkpoint().catch(() => {});
+      // A checkpoint may be under way with an older picture; after it, one records the last writes.
+      await this.#checkpointing;
+      if (this.#failure !== undefined) await this.#checkpoint();
     }
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -126,7 +132,10 @@ export class Transfer {
         pending = undefined;
         await this.#receive(segment, answer);
         if (segment.pos < segment.end) {
-          throw asNetworkError(new Error(`body ended at byte ${segment.pos}, short of ${segment.end}`), this.#c.url);
+          throw asNetworkError(
+            new Error(`body ended at byte ${segment.pos}, short of ${segment.end}`),
+            this.#c.url,
+          );
         }
       } catch (caught) {
         pending?.response.cancel();
@@ -158,7 +167,10 @@ export class Transfer {
   /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
   async #request(segment: Segment): Promise<FirstResponse> {
     const c = this.#c;
-    const headers: Record<string, string> = { ...c.headers, range: formatRange(segment.pos, segment.end) };
+    const headers: Record<string, string> = {
+      ...c.headers,
+      range: formatRange(segment.pos, segment.end),
+    };
     const ifRange = ifRangeValue(c.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
     const { response } = await send(c.transport, {
@@ -174,7 +186,9 @@ export class Transfer {
     });
     if (answer.kind === "bad") {
       response.cancel();
-      throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, { retryable: true });
+      throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
+        retryable: true,
+      });
     }
     if (answer.kind === "unsatisfiable") {
       response.cancel();
@@ -190,19 +204,25 @@ export class Transfer {
       c.validators.etag = null;
       if (answer.kind === "full") {
         response.cancel();
-        throw new BadResponseError("If-Range failed on an ETag that differs between servers", { retryable: true });
+        throw new BadResponseError("If-Range failed on an ETag that differs between servers", {
+          retryable: true,
+        });
       }
     }
     if (answer.kind === "full" && segment.pos > 0 && c.ranges) {
       // Same version, but the server ignored the range: retry rather than read up to `pos`.
       response.cancel();
-      throw new BadResponseError("server answered a range request with the whole file", { retryable: true });
+      throw new BadResponseError("server answered a range request with the whole file", {
+        retryable: true,
+      });
     }
-    return { response, offset: answer.kind === "full" ? 0 : segment.pos };
+    return answer.kind === "full"
+      ? { response, offset: 0, end: answer.size ?? segment.end }
+      : { response, offset: segment.pos, end: segment.end };
   }
 
   /** Streams a body into the segment, in batches, until the segment's end or the body's. */
-  async #receive(segment: Segment, { response, offset }: FirstResponse): Promise<void> {
+  async #receive(segment: Segment, { response, offset, end }: FirstResponse): Promise<void> {
     let skip = segment.pos - offset;
     const batch: Uint8Array[] = [];
     let batched = 0;
@@ -222,7 +242,7 @@ export class Transfer {
           await this.#flush(segment, batch.splice(0), batched);
           batched = 0;
           // Stolen below where this response runs: stop reading, the connection goes with it.
-          if (segment.claimed >= segment.end) break;
+          if (segment.claimed >= segment.end && segment.end < end) break;
         }
       }
       if (batched > 0) await this.#flush(segment, batch, batched);

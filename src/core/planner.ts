@@ -158,7 +158,15 @@ export class RangePlanner {
   }
 
   #open(lane: number, start: number, end: number): Segment {
-    const segment: Segment = { id: this.#nextId++, lane, start, pos: start, claimed: start, end, crc: 0 };
+    const segment: Segment = {
+      id: this.#nextId++,
+      lane,
+      start,
+      pos: start,
+      claimed: start,
+      end,
+      crc: 0,
+    };
     this.#active.set(segment.id, segment);
     return segment;
   }

@@ -19,7 +19,9 @@ export function nextHop(
   hops: number,
 ): { url: URL; headers: Record<string, string> } {
   if (hops >= MAX_REDIRECTS) {
-    throw new BadResponseError(`more than ${MAX_REDIRECTS} redirects`, { code: "PARGET_TOO_MANY_REDIRECTS" });
+    throw new BadResponseError(`more than ${MAX_REDIRECTS} redirects`, {
+      code: "PARGET_TOO_MANY_REDIRECTS",
+    });
   }
   if (!location) throw new BadResponseError("redirect without a Location header");
   let url: URL;

@@ -42,7 +42,8 @@ export function decodeState(text: string): ResumeState | undefined {
   }
   if (typeof raw !== "object" || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
-  if (r["version"] !== VERSION || typeof r["url"] !== "string" || !isOffset(r["size"])) return undefined;
+  if (r["version"] !== VERSION || typeof r["url"] !== "string" || !isOffset(r["size"]))
+    return undefined;
   if (!isStringOrNull(r["etag"]) || !isStringOrNull(r["lastModified"])) return undefined;
   if (!Array.isArray(r["extents"])) return undefined;
   const size = r["size"];

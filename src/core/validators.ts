@@ -61,7 +61,8 @@ export function interpretRangeResponse(
   headers: Record<string, string>,
   asked: { start: number; end?: number | undefined },
 ): RangeAnswer {
-  if (status === 200) return { kind: "full", size: parseContentLength(headers["content-length"]) ?? null };
+  if (status === 200)
+    return { kind: "full", size: parseContentLength(headers["content-length"]) ?? null };
   if (status === 416) {
     const range = parseContentRange(headers["content-range"]);
     return { kind: "unsatisfiable", size: range && "unsatisfied" in range ? range.size : null };
@@ -73,7 +74,10 @@ export function interpretRangeResponse(
     return { kind: "bad", reason: "multipart answer to a single range" };
   }
   if (!range || "unsatisfied" in range || range.size === null) {
-    return { kind: "bad", reason: `unusable Content-Range ${JSON.stringify(contentRange ?? null)}` };
+    return {
+      kind: "bad",
+      reason: `unusable Content-Range ${JSON.stringify(contentRange ?? null)}`,
+    };
   }
   const wantedEnd = Math.min(asked.end ?? range.size, range.size);
   if (range.start !== asked.start || range.end + 1 !== wantedEnd) {

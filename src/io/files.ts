@@ -2,7 +2,16 @@
  * The engine's disk side: positional writes into the partial file, durable flushes, the atomic
  * state replace, and the final no-clobber publish. Every OS error leaves as a FileSystemError.
  */
-import { open, rename, link, unlink, readFile, stat, mkdir, type FileHandle } from "node:fs/promises";
+import {
+  open,
+  rename,
+  link,
+  unlink,
+  readFile,
+  stat,
+  mkdir,
+  type FileHandle,
+} from "node:fs/promises";
 import { dirname } from "node:path";
 import { FileSystemError } from "../errors.js";
 
@@ -20,7 +29,8 @@ const REASONS: Record<string, string> = {
 /** Wraps an OS error with what we were doing and where. */
 export function fileSystemError(action: string, path: string, error: unknown): FileSystemError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code && REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
+  const reason =
+    (code && REASONS[code]) ?? (error instanceof Error ? error.message : String(error));
   return new FileSystemError(`cannot ${action} ${path}: ${reason}`, { cause: error });
 }
 
@@ -46,7 +56,10 @@ export class PartialFile {
    * Opens the partial file: kept as it is when resuming, emptied otherwise. A known size is set up
    * front, so every range can be written in place (the file is sparse until filled).
    */
-  static async open(path: string, options: { resume: boolean; size: number | null }): Promise<PartialFile> {
+  static async open(
+    path: string,
+    options: { resume: boolean; size: number | null },
+  ): Promise<PartialFile> {
     return guard("write", path, async () => {
       await mkdir(dirname(path), { recursive: true });
       const handle = await open(path, options.resume ? "r+" : "w");
@@ -97,8 +110,10 @@ function dropBytes(buffers: Uint8Array[], count: number): Uint8Array[] {
 }
 
 /** Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never half. */
+let temporaries = 0;
+
 export async function replaceFileAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.tmp`;
+  const temporary = `${path}.${process.pid}.${temporaries++}.tmp`;
   await guard("save state to", path, async () => {
     const handle = await open(temporary, "w");
     try {
@@ -134,7 +149,8 @@ export async function removeIfExists(path: string): Promise<void> {
   try {
     await unlink(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw fileSystemError("remove", path, error);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw fileSystemError("remove", path, error);
   }
 }
 
@@ -170,4 +186,3 @@ export async function publish(from: string, to: string, overwrite: boolean): Pro
   }
   await removeIfExists(from);
 }
-

@@ -46,6 +46,8 @@ interface Lane {
   client: Client;
   /** A connection opened ahead of the lane's first request, handed to the client when it asks. */
   warmed: Promise<Socket | null> | null;
+  /** Set while the lane's previous connection is closing: the next one waits for it. */
+  closing: Promise<void> | null;
 }
 
 /**
@@ -58,22 +60,25 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
 
   function connectOptions(url: URL): buildConnector.Options {
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
-    return { hostname: url.hostname, host: url.host, protocol: url.protocol, port, servername: url.hostname };
+    return {
+      hostname: url.hostname,
+      host: url.host,
+      protocol: url.protocol,
+      port,
+      servername: url.hostname,
+    };
   }
 
-  function laneFor(url: URL, lane: number): Lane {
-    const current = lanes.get(lane);
-    if (current && current.origin === url.origin) return current;
-    // One connection per lane: leaving an origin (a redirect) closes the old connection first.
-    if (current) void current.client.destroy();
-    const entry: Lane = {
-      origin: url.origin,
+  function newLane(origin: string, closing: Promise<void> | null): Lane {
+    const lane: Lane = {
+      origin,
       warmed: null,
-      client: new Client(url.origin, {
+      closing,
+      client: new Client(origin, {
         pipelining: 1,
         connect: (connectOpts, callback) => {
-          const warmed = entry.warmed;
-          entry.warmed = null;
+          const warmed = lane.warmed;
+          lane.warmed = null;
           if (!warmed) return connector(connectOpts, callback);
           void warmed.then((socket) => {
             if (socket && !socket.destroyed) callback(null, socket);
@@ -82,15 +87,33 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         },
       }),
     };
-    lanes.set(lane, entry);
-    return entry;
+    return lane;
+  }
+
+  /** The lane's client for this origin; leaving an origin (a redirect) closes the old one first. */
+  function laneFor(url: URL, index: number): Lane {
+    const current = lanes.get(index);
+    if (current && current.origin === url.origin) return current;
+    const lane = newLane(url.origin, current ? retire(current) : null);
+    lanes.set(index, lane);
+    return lane;
+  }
+
+  /** Closes a lane's connection; a lane never holds two, not even while the old one closes. */
+  function retire(lane: Lane): Promise<void> {
+    return Promise.all([
+      lane.closing,
+      lane.warmed?.then((socket) => socket?.destroy()),
+      lane.client.destroy(),
+    ]).then(() => {});
   }
 
   return {
     async get(request) {
-      const { client } = laneFor(request.url, request.lane);
+      const lane = laneFor(request.url, request.lane);
+      await lane.closing;
       try {
-        const response = await client.request({
+        const response = await lane.client.request({
           method: "GET",
           path: request.url.pathname + request.url.search,
           headers: request.headers,
@@ -102,22 +125,34 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         for (const [name, value] of Object.entries(response.headers)) {
           if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
         }
+        const body = response.body;
+        // Errors after a cancel are expected; without a listener they would crash the process.
+        body.on("error", () => {});
         return {
           status: response.statusCode,
           headers,
-          body: response.body,
-          cancel: () => response.body.destroy(),
+          body,
+          cancel: () => {
+            if (body.readableEnded) return;
+            // Mid-body, the connection is lost anyway: replace the client once it has closed.
+            body.destroy();
+            if (lanes.get(request.lane) === lane) {
+              lanes.set(request.lane, newLane(lane.origin, retire(lane)));
+            }
+          },
         };
       } catch (error) {
         if (request.signal.aborted) throw error;
-        throw new NetworkError(`cannot reach ${request.url.host}: ${describe(error)}`, { cause: error });
+        throw new NetworkError(`cannot reach ${request.url.host}: ${describe(error)}`, {
+          cause: error,
+        });
       }
     },
 
-    warm(url, lane) {
-      const entry = laneFor(url, lane);
-      if (entry.warmed) return;
-      entry.warmed = new Promise((resolve) => {
+    warm(url, index) {
+      const lane = laneFor(url, index);
+      if (lane.warmed) return;
+      lane.warmed = new Promise((resolve) => {
         connector(connectOptions(url), (error, socket) => resolve(error ? null : socket));
       });
     },
@@ -125,13 +160,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     async close() {
       const all = [...lanes.values()];
       lanes.clear();
-      await Promise.all(
-        all.map(async (lane) => {
-          const socket = await lane.warmed;
-          socket?.destroy();
-          await lane.client.destroy();
-        }),
-      );
+      await Promise.all(all.map(retire));
     },
   };
 }

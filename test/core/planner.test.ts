@@ -5,8 +5,11 @@ import { RangePlanner, type Segment } from "../../src/core/planner.js";
 import { crc32c, crc32cCombine } from "../../src/integrity/crc32c.js";
 
 const MiB = 1024 * 1024;
-const planner = (size: number, lanes: number, extra: Partial<ConstructorParameters<typeof RangePlanner>[0]> = {}) =>
-  new RangePlanner({ size, lanes, minSplit: MiB, combine: crc32cCombine, ...extra });
+const planner = (
+  size: number,
+  lanes: number,
+  extra: Partial<ConstructorParameters<typeof RangePlanner>[0]> = {},
+) => new RangePlanner({ size, lanes, minSplit: MiB, combine: crc32cCombine, ...extra });
 
 /** Writes `bytes` of a segment the way a lane does: claim, then advance with the running CRC. */
 function write(p: RangePlanner, s: Segment, content: Uint8Array, bytes: number): number {
@@ -136,7 +139,7 @@ test("property: every byte is written exactly once, whatever the steals, release
           }
         }
         // Then everyone drains their work.
-        for (let progress = true; progress; ) {
+        for (let progress = true; progress;) {
           progress = false;
           for (let lane = 0; lane < lanes; lane++) {
             let s = held.get(lane);
@@ -149,8 +152,14 @@ test("property: every byte is written exactly once, whatever the steals, release
           }
         }
         assert.ok(p.isComplete);
-        assert.ok(writes.every((n) => n === 1), "some byte was written twice or never");
-        assert.deepEqual(p.extents(), size === 0 ? [] : [{ start: 0, end: size, crc: crc32c(content) }]);
+        assert.ok(
+          writes.every((n) => n === 1),
+          "some byte was written twice or never",
+        );
+        assert.deepEqual(
+          p.extents(),
+          size === 0 ? [] : [{ start: 0, end: size, crc: crc32c(content) }],
+        );
       },
     ),
     { numRuns: 300 },

@@ -7,7 +7,16 @@ const here = new URL("https://a.test/dir/file?x=1");
 const secrets = { Authorization: "Bearer t", cookie: "c=1", accept: "*/*" };
 
 test("redirect statuses", () => {
-  assert.deepEqual([301, 302, 303, 307, 308, 300, 304, 200].map(isRedirect), [true, true, true, true, true, false, false, false]);
+  assert.deepEqual([301, 302, 303, 307, 308, 300, 304, 200].map(isRedirect), [
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+  ]);
 });
 
 test("same-origin hops keep headers; relative locations resolve", () => {
@@ -26,5 +35,7 @@ test("non-HTTP targets, missing locations and long chains are refused", () => {
   assert.throws(() => nextHop(here, "ftp://a.test/f", secrets, 0), BadResponseError);
   assert.throws(() => nextHop(here, "file:///etc/passwd", secrets, 0), BadResponseError);
   assert.throws(() => nextHop(here, undefined, secrets, 0), BadResponseError);
-  assert.throws(() => nextHop(here, "/ok", secrets, MAX_REDIRECTS), { code: "PARGET_TOO_MANY_REDIRECTS" });
+  assert.throws(() => nextHop(here, "/ok", secrets, MAX_REDIRECTS), {
+    code: "PARGET_TOO_MANY_REDIRECTS",
+  });
 });

@@ -15,7 +15,10 @@ const state: ResumeState = {
 
 test("a state survives a round trip", () => {
   assert.deepEqual(decodeState(encodeState(state)), state);
-  const verified = { ...state, verified: [{ algorithm: "sha256" as const, hex: "ab", source: "user" }] };
+  const verified = {
+    ...state,
+    verified: [{ algorithm: "sha256" as const, hex: "ab", source: "user" }],
+  };
   assert.deepEqual(decodeState(encodeState(verified)), verified);
 });
 
@@ -27,7 +30,13 @@ test("a damaged or foreign state is ignored, never trusted", () => {
     JSON.stringify({ version: 2, url: "x", size: 1, etag: null, lastModified: null, extents: [] }),
     encodeState({ ...state, extents: [{ start: 0, end: 2000, crc: 1 }] }),
     encodeState({ ...state, extents: [{ start: 50, end: 40, crc: 1 }] }),
-    encodeState({ ...state, extents: [{ start: 0, end: 100, crc: 1 }, { start: 50, end: 200, crc: 1 }] }),
+    encodeState({
+      ...state,
+      extents: [
+        { start: 0, end: 100, crc: 1 },
+        { start: 50, end: 200, crc: 1 },
+      ],
+    }),
     encodeState({ ...state, extents: [{ start: 0, end: 100, crc: -1 }] }),
     encodeState({ ...state, size: -1 }),
   ];

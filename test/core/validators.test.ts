@@ -1,9 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareValidators, ifRangeValue, interpretRangeResponse, validatorsOf } from "../../src/core/validators.js";
+import {
+  compareValidators,
+  ifRangeValue,
+  interpretRangeResponse,
+  validatorsOf,
+} from "../../src/core/validators.js";
 
 const DATE = "Tue, 01 Sep 2026 10:00:00 GMT";
-const v = (etag: string | null, lastModified: string | null, size: number | null = 100) => ({ etag, lastModified, size });
+const v = (etag: string | null, lastModified: string | null, size: number | null = 100) => ({
+  etag,
+  lastModified,
+  size,
+});
 
 test("If-Range uses a strong ETag, else Last-Modified, never a weak ETag", () => {
   assert.equal(ifRangeValue(v('"a"', DATE)), '"a"');
@@ -32,26 +41,43 @@ test("validatorsOf reads ETag and Last-Modified", () => {
 });
 
 test("a 206 is accepted only for exactly the range asked", () => {
-  const ok = interpretRangeResponse(206, { "content-range": "bytes 10-19/100", "content-length": "10" }, { start: 10, end: 20 });
+  const ok = interpretRangeResponse(
+    206,
+    { "content-range": "bytes 10-19/100", "content-length": "10" },
+    { start: 10, end: 20 },
+  );
   assert.deepEqual(ok, { kind: "partial", size: 100 });
   const open = interpretRangeResponse(206, { "content-range": "bytes 0-99/100" }, { start: 0 });
   assert.deepEqual(open, { kind: "partial", size: 100 });
-  const clipped = interpretRangeResponse(206, { "content-range": "bytes 90-99/100" }, { start: 90, end: 120 });
+  const clipped = interpretRangeResponse(
+    206,
+    { "content-range": "bytes 90-99/100" },
+    { start: 90, end: 120 },
+  );
   assert.deepEqual(clipped, { kind: "partial", size: 100 });
   for (const [headers, asked] of [
     [{ "content-range": "bytes 11-20/100" }, { start: 10, end: 20 }],
     [{ "content-range": "bytes 10-18/100" }, { start: 10, end: 20 }],
     [{ "content-range": "bytes 10-19/*" }, { start: 10, end: 20 }],
     [{}, { start: 10, end: 20 }],
-    [{ "content-range": "bytes 10-19/100", "content-length": "9" }, { start: 10, end: 20 }],
-    [{ "content-range": "bytes 10-19/100", "content-type": "multipart/byteranges; boundary=x" }, { start: 10, end: 20 }],
+    [
+      { "content-range": "bytes 10-19/100", "content-length": "9" },
+      { start: 10, end: 20 },
+    ],
+    [
+      { "content-range": "bytes 10-19/100", "content-type": "multipart/byteranges; boundary=x" },
+      { start: 10, end: 20 },
+    ],
   ] as const) {
     assert.equal(interpretRangeResponse(206, headers, asked).kind, "bad", JSON.stringify(headers));
   }
 });
 
 test("200 means the whole file; 416 carries the current size", () => {
-  assert.deepEqual(interpretRangeResponse(200, { "content-length": "42" }, { start: 0 }), { kind: "full", size: 42 });
+  assert.deepEqual(interpretRangeResponse(200, { "content-length": "42" }, { start: 0 }), {
+    kind: "full",
+    size: 42,
+  });
   assert.deepEqual(interpretRangeResponse(200, {}, { start: 0 }), { kind: "full", size: null });
   assert.deepEqual(interpretRangeResponse(416, { "content-range": "bytes */0" }, { start: 0 }), {
     kind: "unsatisfiable",
