@@ -43,7 +43,13 @@ export type DownloadEvent =
       etaSeconds: number | null;
       activeConnections: number;
     }
-  | { type: "retry"; attempt: number; delayMs: number; reason: string; range: [number, number] | null }
+  | {
+      type: "retry";
+      attempt: number;
+      delayMs: number;
+      reason: string;
+      range: [number, number] | null;
+    }
   | { type: "restart"; reason: string }
   | { type: "verifying"; algorithms: string[] }
   | { type: "done"; result: DownloadResult };
