@@ -1,0 +1,283 @@
+/**
+ * The command line, declared once: FLAGS below generates commander's options and `--help`, and
+ * each entry is typed against the DownloadOptions field it fills, so the three cannot drift.
+ */
+import { readFile } from "node:fs/promises";
+import { text } from "node:stream/consumers";
+import { Command, CommanderError, Option } from "commander";
+import {
+  DEFAULTS,
+  EXIT,
+  FileSystemError,
+  VERSION,
+  UsageError,
+  parseChecksumSpec,
+  parseSize,
+  redactUrl,
+  type DownloadOptions,
+} from "../index.js";
+
+/** What the flags produce: download options, plus the few that only the shell reads. */
+export type FlagValues = Pick<
+  DownloadOptions,
+  | "output"
+  | "dir"
+  | "connections"
+  | "chunkSize"
+  | "checksums"
+  | "retries"
+  | "idleTimeoutMs"
+  | "overwrite"
+  | "headers"
+> & { inputFile?: string; quiet?: boolean; json?: boolean };
+
+export interface Flag<T> {
+  /** commander's syntax; `<ARG>` marks a flag that takes an argument. */
+  flags: string;
+  help: string;
+  /**
+   * Turns the argument into the value; `previous` lets a repeated flag accumulate. Switches and
+   * plain strings have none.
+   */
+  parse?(arg: string, previous: T | undefined): T;
+}
+
+export function positiveInteger(arg: string): number {
+  const n = /^\d+$/.test(arg) ? Number(arg) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`expected a positive whole number, got "${arg}"`);
+  return n;
+}
+
+function wholeNumber(arg: string): number {
+  const n = /^\d+$/.test(arg) ? Number(arg) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`expected a whole number of at least 0, got "${arg}"`);
+  return n;
+}
+
+function secondsToMs(arg: string): number {
+  const ms = /^\d+(\.\d+)?$/.test(arg) ? Math.round(Number(arg) * 1000) : NaN;
+  if (!(ms >= 1)) throw new UsageError(`expected a positive number of seconds, got "${arg}"`);
+  return ms;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function header(arg: string, previous: Record<string, string> | undefined): Record<string, string> {
+  // The messages leave the value out: it is often a secret.
+  const colon = arg.indexOf(":");
+  if (colon < 0) throw new UsageError(`expected "Name: value", got no ":"`);
+  const name = arg.slice(0, colon).trim();
+  const value = arg.slice(colon + 1).trim();
+  if (!TOKEN.test(name)) throw new UsageError(`invalid header name "${name}"`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`the value of ${name} has a line break`);
+  // Header names are case-insensitive: a later -H replaces an earlier one of the same name.
+  const kept = Object.entries(previous ?? {}).filter(
+    ([k]) => k.toLowerCase() !== name.toLowerCase(),
+  );
+  return { ...Object.fromEntries(kept), [name]: value };
+}
+
+export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], undefined>> } = {
+  output: {
+    flags: "-o, --output <FILE>",
+    help: "save as FILE inside the directory (one URL only)",
+  },
+  dir: {
+    flags: "-d, --dir <DIR>",
+    help: "save into DIR; nothing is written outside it",
+  },
+  connections: {
+    flags: "-n, --connections <N>",
+    help: `open at most N connections to the server at once (default ${DEFAULTS.connections})`,
+    parse: positiveInteger,
+  },
+  chunkSize: {
+    flags: "-k, --chunk-size <SIZE>",
+    help: "fetch fixed ranges of SIZE, e.g. 4M",
+    parse: parseSize,
+  },
+  checksums: {
+    flags: "--checksum <ALGO=HEX>",
+    help: "require a digest, e.g. sha256=<hex>; repeatable",
+    parse: (a, previous) => [...(previous ?? []), parseChecksumSpec(a)],
+  },
+  retries: {
+    flags: "--retries <N>",
+    help: `failures in a row without progress before giving up (default ${DEFAULTS.retries})`,
+    parse: wholeNumber,
+  },
+  idleTimeoutMs: {
+    flags: "--timeout <SECONDS>",
+    help: `retry a connection that receives nothing for SECONDS (default ${DEFAULTS.idleTimeoutMs / 1000})`,
+    parse: secondsToMs,
+  },
+  overwrite: { flags: "--overwrite", help: "replace an existing file" },
+  headers: {
+    flags: "-H, --header <LINE>",
+    help: 'send the header "Name: value"; repeatable',
+    parse: header,
+  },
+  inputFile: {
+    flags: "-i, --input-file <FILE>",
+    help: "read URLs from FILE, one a line (- for stdin)",
+  },
+  quiet: { flags: "-q, --quiet", help: "print nothing but errors" },
+  json: { flags: "--json", help: "print events as JSON lines on stdout" },
+};
+
+const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
+  ok: "every file was saved (and verified, when a checksum was known)",
+  other: "another failure (the remote file changed, an internal error)",
+  usage: "bad arguments; nothing was fetched",
+  filesystem: "a local file problem (exists, unwritable, disk full)",
+  network: "the network failed after all retries",
+  http: "the server answered with an error or broke the protocol",
+  integrity: "a checksum did not match; the data is kept beside the target",
+};
+
+const HELP_AFTER = `
+Commands:
+  demo [options]           race 1 connection against 8 on a local throttled server
+
+Exit status (with several URLs, the highest status among them):
+${Object.entries(EXIT)
+  .map(([key, code]) => `  ${String(code).padEnd(3)}  ${EXIT_MEANING[key as keyof typeof EXIT]}`)
+  .join("\n")}
+  130  interrupted; rerun the same command to resume
+
+Examples:
+  parget https://example.com/big.iso
+  parget -n 16 -o os.iso --checksum sha256=<hex> https://example.com/os.iso
+  parget -d dl/ -H "Authorization: Bearer $TOKEN" https://x.test/a https://x.test/b
+  grep -v beta urls.txt | parget -i -
+  parget --json https://example.com/big.iso | jq -c 'select(.type == "done")'
+  parget demo
+`;
+
+export type ParsedArgs =
+  | { kind: "download"; urls: string[]; options: DownloadOptions; quiet: boolean; json: boolean }
+  | { kind: "demo"; argv: string[] }
+  /** --help or --version: print `output` on stdout and exit 0. */
+  | { kind: "exit"; output: string };
+
+export interface ParseEnv {
+  /** Reads the -i file; "-" means stdin. */
+  readText(path: string): Promise<string>;
+}
+
+const defaultEnv: ParseEnv = {
+  readText: (path) => (path === "-" ? text(process.stdin) : readFile(path, "utf8")),
+};
+
+/** Parses parget's argv (without node and the script). Throws UsageError for bad arguments. */
+export async function parseArgs(
+  argv: readonly string[],
+  env: ParseEnv = defaultEnv,
+): Promise<ParsedArgs> {
+  if (argv[0] === "demo") return { kind: "demo", argv: argv.slice(1) };
+
+  const program = new Command("parget")
+    .description("Download over HTTP(S) with several connections at once; resumable and verified.")
+    .usage("[options] <url...>")
+    .argument("[url...]", "http:// or https:// URLs, fetched one after another")
+    .helpOption("-h, --help", "show this help")
+    .addHelpText("after", HELP_AFTER);
+  const options = Object.entries(FLAGS).map(
+    ([key, flag]) => [key, addFlag<unknown>(program, flag)] as const,
+  );
+  program.version(VERSION, "--version", "print the version");
+  const exitText = runCommander(program, argv);
+  if (exitText !== undefined) return { kind: "exit", output: exitText };
+
+  const values: Record<string, unknown> = {};
+  for (const [key, option] of options) {
+    const value: unknown = program.getOptionValue(option.attributeName());
+    if (value !== undefined) values[key] = value;
+  }
+  const { inputFile, quiet, json, ...download } = values as FlagValues;
+
+  const urls = [...program.args];
+  if (inputFile !== undefined) urls.push(...parseUrlList(await readUrlFile(env, inputFile)));
+  if (urls.length === 0) throw new UsageError("no URL given (see parget --help)");
+  if (download.output !== undefined && urls.length > 1) {
+    throw new UsageError(`--output names one file, but ${urls.length} URLs were given`);
+  }
+  urls.forEach(checkUrl);
+  return { kind: "download", urls, options: download, quiet: quiet ?? false, json: json ?? false };
+}
+
+/**
+ * Runs commander with its output captured. Returns the text of --help or --version, undefined
+ * after a normal parse, and turns commander's (possibly multi-line) complaints into a UsageError.
+ */
+export function runCommander(program: Command, argv: readonly string[]): string | undefined {
+  let output = "";
+  program.exitOverride().configureOutput({
+    writeOut: (s) => (output += s),
+    writeErr: (s) => (output += s),
+    outputError: () => {},
+  });
+  try {
+    program.parse(argv, { from: "user" });
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.exitCode === 0) return output;
+    const message = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+    throw new UsageError(`${message} (see ${program.name()} --help)`);
+  }
+}
+
+/** Adds one flag to `program`; a UsageError from its parser names the flag. */
+export function addFlag<T>(program: Command, flag: Flag<T>): Option {
+  const option = new Option(flag.flags, flag.help);
+  if (flag.parse) {
+    const parse = flag.parse.bind(flag);
+    option.argParser((arg: string, previous: T | undefined) => {
+      try {
+        return parse(arg, previous);
+      } catch (err) {
+        if (err instanceof UsageError) throw new UsageError(`${option.long}: ${err.message}`);
+        throw err;
+      }
+    });
+  }
+  program.addOption(option);
+  return option;
+}
+
+/** One URL a line; blank lines and lines starting with # are skipped. */
+export function parseUrlList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+async function readUrlFile(env: ParseEnv, path: string): Promise<string> {
+  try {
+    return await env.readText(path);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new FileSystemError(`cannot read URL list ${path}: ${reason}`, { cause: err });
+  }
+}
+
+function checkUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`invalid URL "${text}" (use http or https)`, "PARGET_BAD_URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    // Quote the URL as typed (new URL adds a "/"), unless it carries credentials.
+    const shown = url.username || url.password ? redactUrl(url) : text;
+    throw new UsageError(
+      `unsupported URL scheme "${url.protocol}" in ${shown} (use http or https)`,
+      "PARGET_BAD_URL",
+    );
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The parget command: parse, download each URL in turn, render events, exit with a status.
+ * With several URLs a failure does not stop the rest; the exit status is the highest one seen.
+ */
+import { download, exitCodeOf, EXIT } from "../index.js";
+import { parseArgs } from "./flags.js";
+import { errorMessage } from "./reporters/format.js";
+import { createReporter } from "./reporters/index.js";
+
+const INTERRUPTED = 130;
+
+async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
+  const args = await parseArgs(argv);
+  if (args.kind === "exit") {
+    process.stdout.write(args.output);
+    return EXIT.ok;
+  }
+  if (args.kind === "demo") {
+    // Loaded on demand: the demo's server is dead weight for a plain download.
+    const { runDemo } = await import("./demo.js");
+    return runDemo(args.argv, signal);
+  }
+
+  const reporter = createReporter(args, process);
+  let status: number = EXIT.ok;
+  try {
+    for (const url of args.urls) {
+      try {
+        await download(url, { ...args.options, signal, onEvent: (e) => reporter.onEvent(e) });
+      } catch (err) {
+        reporter.onError(url, err);
+        if (signal.aborted) throw err;
+        process.stderr.write(`parget: ${errorMessage(err)}\n`);
+        status = Math.max(status, exitCodeOf(err));
+      }
+    }
+  } finally {
+    reporter.close();
+  }
+  return status;
+}
+
+const controller = new AbortController();
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    // A second signal means the user will not wait for the state to be saved.
+    if (controller.signal.aborted) process.exit(INTERRUPTED);
+    controller.abort();
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2), controller.signal);
+} catch (err) {
+  if (controller.signal.aborted) {
+    process.stderr.write("parget: interrupted; rerun the same command to resume\n");
+    process.exitCode = INTERRUPTED;
+  } else {
+    process.stderr.write(`parget: ${errorMessage(err)}\n`);
+    process.exitCode = exitCodeOf(err);
+  }
+}
