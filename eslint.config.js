@@ -1,35 +1,56 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const io = ["node:fs", "node:fs/promises", "node:net", "node:tls", "node:http", "node:https", "node:worker_threads", "undici"];
+// Architecture invariants, enforced per folder (later blocks override earlier ones for their files).
+const onlyTransportSpeaksHttp = { paths: ["undici"] };
+const io = [
+  "node:fs",
+  "node:fs/promises",
+  "node:net",
+  "node:tls",
+  "node:http",
+  "node:https",
+  "node:worker_threads",
+  "undici",
+];
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
-    },
-  },
-  {
-    // Architecture invariant: core/ makes decisions only; it never touches sockets, files or undici.
-    files: ["src/core/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", { paths: io, patterns: ["../io/*", "../download*", "../cli/*"] }],
     },
   },
   {
     // Only the transport speaks HTTP through undici.
     files: ["src/**/*.ts"],
     ignores: ["src/io/transport.ts"],
-    rules: { "no-restricted-imports": ["error", { paths: ["undici"] }] },
+    rules: { "no-restricted-imports": ["error", onlyTransportSpeaksHttp] },
   },
   {
-    // The CLI is a shell over the public API.
+    // core/ makes decisions only: no sockets, files, threads or undici.
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: io, patterns: ["../io/*", "../download*", "../transfer*", "../cli/*"] },
+      ],
+    },
+  },
+  {
+    // The CLI is a shell over the public API (the demo also starts parget's own server).
     files: ["src/cli/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: ["undici"], patterns: ["../core/*", "../io/*", "../integrity/*", "../download*"] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["undici"],
+          patterns: ["../core/*", "../io/*", "../integrity/*", "../download*", "../transfer*"],
+        },
+      ],
     },
   },
 );
