@@ -147,8 +147,9 @@ class Download {
     const text = await readTextIfExists(paths.state);
     const state = text === undefined ? undefined : decodeState(text);
     if (!state || state.url !== this.#url.href) return undefined;
-    if (!(await exists(paths.partial))) return undefined;
-    return state;
+    if (await exists(paths.partial)) return state;
+    // Killed after the rename, before the state was removed: the download is already done.
+    return state.verified && (await exists(paths.final)) ? state : undefined;
   }
 
   /**

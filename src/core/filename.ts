@@ -7,7 +7,8 @@ import path from "node:path";
 import { FileSystemError, UsageError } from "../errors.js";
 import { parseContentDisposition } from "./headers.js";
 
-const MAX_NAME_BYTES = 255;
+/** Below NAME_MAX (255) to leave room for the side files' suffixes (`.parget.state.<pid>.<n>.tmp`). */
+export const MAX_NAME_BYTES = 200;
 
 // C0 and C1 controls, DEL, and what Windows forbids; C1 includes CSI, which can drive a terminal.
 // eslint-disable-next-line no-control-regex
@@ -46,7 +47,7 @@ function trimName(name: string): string {
 
 /**
  * Reduces a name to one safe base name for any common file system, or undefined when nothing
- * usable remains. The extension survives the 255-byte cap.
+ * usable remains. The extension survives the length cap.
  */
 export function sanitizeFilename(name: string): string | undefined {
   const last = name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1);

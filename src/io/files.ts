@@ -154,6 +154,11 @@ export async function removeIfExists(path: string): Promise<void> {
   }
 }
 
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a), stat(b)]);
+  return x.dev === y.dev && x.ino === y.ino;
+}
+
 /**
  * Moves the verified file to its final path. Without `overwrite` this is a hard link (which fails
  * rather than replace an existing file) then an unlink, so a file that appeared meanwhile survives.
@@ -167,6 +172,11 @@ export async function publish(from: string, to: string, overwrite: boolean): Pro
     await link(from, to);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // Killed between the link and the unlink: the final path is already this very file.
+    if (code === "EEXIST" && (await sameFile(from, to))) {
+      await removeIfExists(from);
+      return;
+    }
     if (code === "EEXIST") {
       throw new FileSystemError(`${to} already exists (use --overwrite to replace it)`, {
         code: "PARGET_FILE_EXISTS",

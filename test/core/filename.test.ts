@@ -2,7 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import fc from "fast-check";
-import { chooseFilename, resolveInside, sanitizeFilename } from "../../src/core/filename.js";
+import {
+  MAX_NAME_BYTES,
+  chooseFilename,
+  resolveInside,
+  sanitizeFilename,
+} from "../../src/core/filename.js";
 import { FileSystemError, UsageError } from "../../src/errors.js";
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, "utf8");
@@ -69,7 +74,7 @@ test("sanitizeFilename", () => {
   }
 });
 
-test("sanitizeFilename caps names at 255 UTF-8 bytes, keeping the extension", () => {
+test("sanitizeFilename caps names at MAX_NAME_BYTES UTF-8 bytes, keeping the extension", () => {
   const ascii = sanitizeFilename(`${"a".repeat(300)}.txt`);
   assert.equal(ascii, `${"a".repeat(251)}.txt`);
 
@@ -82,8 +87,8 @@ test("sanitizeFilename caps names at 255 UTF-8 bytes, keeping the extension", ()
     const result = sanitizeFilename(`${char.repeat(100)}.tar.gz`);
     assert.ok(result !== undefined);
     assert.ok(result.endsWith(".gz"), result);
-    assert.ok(utf8Bytes(result) <= 255);
-    assert.ok(utf8Bytes(result) > 255 - utf8Bytes(char));
+    assert.ok(utf8Bytes(result) <= MAX_NAME_BYTES);
+    assert.ok(utf8Bytes(result) > MAX_NAME_BYTES - utf8Bytes(char));
     assert.ok(wellFormed(result));
   }
 
@@ -98,7 +103,7 @@ test("sanitizeFilename caps names at 255 UTF-8 bytes, keeping the extension", ()
   const endsBadly = sanitizeFilename(`${"a".repeat(254)} ${"b".repeat(10)}`);
   assert.equal(endsBadly, "a".repeat(254));
 
-  assert.equal(sanitizeFilename("a".repeat(255)), "a".repeat(255));
+  assert.equal(sanitizeFilename("a".repeat(MAX_NAME_BYTES)), "a".repeat(MAX_NAME_BYTES));
   assert.equal(sanitizeFilename("CON" + ".x".repeat(200))?.startsWith("_CON"), true);
 });
 
@@ -130,7 +135,7 @@ test("sanitizeFilename output is always one safe, stable base name", () => {
       assert.notEqual(result, ".");
       assert.notEqual(result, "..");
       assert.notEqual(result, "");
-      assert.ok(utf8Bytes(result) <= 255);
+      assert.ok(utf8Bytes(result) <= MAX_NAME_BYTES);
       assert.equal(result, result.trim());
       assert.ok(!/[. ]$/.test(result));
       assert.ok(wellFormed(result), JSON.stringify(result));
