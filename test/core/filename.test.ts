@@ -76,11 +76,11 @@ test("sanitizeFilename", () => {
 
 test("sanitizeFilename caps names at MAX_NAME_BYTES UTF-8 bytes, keeping the extension", () => {
   const ascii = sanitizeFilename(`${"a".repeat(300)}.txt`);
-  assert.equal(ascii, `${"a".repeat(251)}.txt`);
+  assert.equal(ascii, `${"a".repeat(MAX_NAME_BYTES - 4)}.txt`);
 
-  // "é" is 2 bytes: 251 bytes of stem room holds 125 of them, not half of the 126th.
+  // "é" is 2 bytes: the 196 bytes of stem room hold 98 of them.
   const twoByte = sanitizeFilename(`${"é".repeat(150)}.txt`);
-  assert.equal(twoByte, `${"é".repeat(125)}.txt`);
+  assert.equal(twoByte, `${"é".repeat(98)}.txt`);
 
   // "€" is 3 bytes, the emoji 4 (a surrogate pair in UTF-16).
   for (const char of ["€", "\ud83d\ude00"]) {
@@ -93,15 +93,15 @@ test("sanitizeFilename caps names at MAX_NAME_BYTES UTF-8 bytes, keeping the ext
   }
 
   const noExtension = sanitizeFilename("ü".repeat(200));
-  assert.equal(noExtension, "ü".repeat(127));
+  assert.equal(noExtension, "ü".repeat(MAX_NAME_BYTES / 2));
 
   // An absurd "extension" is not kept at the expense of the whole name.
   const hugeExtension = sanitizeFilename(`name.${"x".repeat(300)}`);
-  assert.equal(hugeExtension, `name.${"x".repeat(250)}`);
+  assert.equal(hugeExtension, `name.${"x".repeat(MAX_NAME_BYTES - 5)}`);
 
   // Truncation must not leave a trailing dot or space.
-  const endsBadly = sanitizeFilename(`${"a".repeat(254)} ${"b".repeat(10)}`);
-  assert.equal(endsBadly, "a".repeat(254));
+  const endsBadly = sanitizeFilename(`${"a".repeat(MAX_NAME_BYTES - 1)} ${"b".repeat(10)}`);
+  assert.equal(endsBadly, "a".repeat(MAX_NAME_BYTES - 1));
 
   assert.equal(sanitizeFilename("a".repeat(MAX_NAME_BYTES)), "a".repeat(MAX_NAME_BYTES));
   assert.equal(sanitizeFilename("CON" + ".x".repeat(200))?.startsWith("_CON"), true);
