@@ -221,11 +221,15 @@ export class Transfer {
       : { response, offset: segment.pos, end: segment.end };
   }
 
-  /** Streams a body into the segment, in batches, until the segment's end or the body's. */
+  /**
+   * Streams a body into the segment in batches. One write is in flight while the next batch
+   * arrives, so receiving and writing overlap without buffering more than two batches a lane.
+   */
   async #receive(segment: Segment, { response, offset, end }: FirstResponse): Promise<void> {
     let skip = segment.pos - offset;
     const batch: Uint8Array[] = [];
     let batched = 0;
+    let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
@@ -239,16 +243,22 @@ export class Transfer {
         batched += data.length;
         const room = segment.end - segment.claimed;
         if (batched >= WRITE_BATCH || batched >= room) {
-          await this.#flush(segment, batch.splice(0), batched);
+          await writing;
+          writing = this.#flush(segment, batch.splice(0), batched);
+          // A failed write is reported by the next await; until then it must not go unhandled.
+          writing.catch(() => {});
           batched = 0;
           // Stolen below where this response runs: stop reading, the connection goes with it.
           if (segment.claimed >= segment.end && segment.end < end) break;
         }
       }
+      await writing;
       if (batched > 0) await this.#flush(segment, batch, batched);
     } finally {
       this.#receiving--;
       response.cancel();
+      // Whatever happened, the segment's last write has settled before anyone looks at it again.
+      await writing?.catch(() => {});
     }
   }
 
