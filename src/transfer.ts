@@ -167,9 +167,11 @@ export class Transfer {
   /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
   async #request(segment: Segment): Promise<FirstResponse> {
     const c = this.#c;
+    // The segment may be stolen from while the request is out: judge the answer by what was asked.
+    const asked = { start: segment.pos, end: segment.end };
     const headers: Record<string, string> = {
       ...c.headers,
-      range: formatRange(segment.pos, segment.end),
+      range: formatRange(asked.start, asked.end),
     };
     const ifRange = ifRangeValue(c.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
@@ -180,10 +182,7 @@ export class Transfer {
       signal: this.#abort.signal,
       idleTimeoutMs: c.idleTimeoutMs,
     });
-    const answer = interpretRangeResponse(response.status, response.headers, {
-      start: segment.pos,
-      end: segment.end,
-    });
+    const answer = interpretRangeResponse(response.status, response.headers, asked);
     if (answer.kind === "bad") {
       response.cancel();
       throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
@@ -192,7 +191,7 @@ export class Transfer {
     }
     if (answer.kind === "unsatisfiable") {
       response.cancel();
-      throw new RemoteChanged(`the file is now shorter than byte ${segment.pos}`);
+      throw new RemoteChanged(`the file is now shorter than byte ${asked.start}`);
     }
     const comparison = compareValidators(c.validators, validatorsOf(response.headers, answer.size));
     if (comparison === "changed") {
@@ -209,7 +208,7 @@ export class Transfer {
         });
       }
     }
-    if (answer.kind === "full" && segment.pos > 0 && c.ranges) {
+    if (answer.kind === "full" && asked.start > 0 && c.ranges) {
       // Same version, but the server ignored the range: retry rather than read up to `pos`.
       response.cancel();
       throw new BadResponseError("server answered a range request with the whole file", {
@@ -217,8 +216,8 @@ export class Transfer {
       });
     }
     return answer.kind === "full"
-      ? { response, offset: 0, end: answer.size ?? segment.end }
-      : { response, offset: segment.pos, end: segment.end };
+      ? { response, offset: 0, end: answer.size ?? asked.end }
+      : { response, offset: asked.start, end: asked.end };
   }
 
   /**
@@ -230,10 +229,13 @@ export class Transfer {
     const batch: Uint8Array[] = [];
     let batched = 0;
     let writing: Promise<void> | undefined;
+    // Iterated by hand: a for-await exit would destroy the body before cancel() retires the
+    // connection, and undici would open a new one in between.
+    const chunks = response.body[Symbol.asyncIterator]();
     this.#receiving++;
     try {
-      for await (const chunk of response.body) {
-        let data = chunk;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        let data = next.value;
         if (skip > 0) {
           const dropped = Math.min(skip, data.length);
           skip -= dropped;

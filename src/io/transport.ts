@@ -135,10 +135,11 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           cancel: () => {
             if (body.readableEnded) return;
             // Mid-body, the connection is lost anyway: replace the client once it has closed.
-            body.destroy();
+            // The client is destroyed before the body, or it would reconnect when the socket closes.
             if (lanes.get(request.lane) === lane) {
               lanes.set(request.lane, newLane(lane.origin, retire(lane)));
             }
+            body.destroy();
           },
         };
       } catch (error) {
