@@ -14,13 +14,11 @@ import {
   BadResponseError,
   ChecksumMismatchError,
   FileSystemError,
-  HttpStatusError,
-  PargetError,
   RemoteChangedError,
   UsageError,
   redactUrl,
 } from "./errors.js";
-import { createUndiciTransport, type Transport } from "./io/transport.js";
+import { createUndiciTransport, type Transport, type TransportResponse } from "./io/transport.js";
 import {
   PartialFile,
   exists,
@@ -28,27 +26,28 @@ import {
   readTextIfExists,
   removeIfExists,
   replaceFileAtomically,
+  temporaryOf,
 } from "./io/files.js";
 import { RangePlanner } from "./core/planner.js";
 import { chooseFilename, resolveInside } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
-import { retryDelay } from "./core/retry.js";
 import { decodeState, encodeState, type ResumeState } from "./core/state.js";
 import {
   compareValidators,
   interpretRangeResponse,
   ifRangeValue,
   validatorsOf,
+  type RangeAnswer,
   type Validators,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
 import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests } from "./integrity/verdict.js";
-import { send, asNetworkError, type Sent } from "./http.js";
-import { RemoteChanged, Transfer } from "./transfer.js";
+import { send, type Sent } from "./http.js";
+import { Transfer } from "./transfer.js";
+import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
-import { setTimeout as sleep } from "node:timers/promises";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -103,6 +102,7 @@ class Download {
   readonly #dir: string;
   readonly #started = performance.now();
   readonly #emit: (event: DownloadEvent) => void;
+  readonly #signal: AbortSignal;
 
   constructor(url: URL, options: NormalizedOptions, transport: Transport) {
     this.#url = url;
@@ -111,6 +111,7 @@ class Download {
     // `-o some/dir/name` is a directory (relative to `dir`) and a bare name.
     this.#dir = resolve(options.dir, options.output ? dirname(options.output) : ".");
     this.#emit = options.onEvent;
+    this.#signal = options.signal ?? new AbortController().signal;
   }
 
   async run(): Promise<DownloadResult> {
@@ -161,12 +162,22 @@ class Download {
     if (knownName !== undefined) chooseFilename({ output: knownName, url: this.#url });
     const paths = this.#paths(name);
     const state = await this.#loadState(paths);
-    if (state?.verified) return this.#publish(paths, state, state.verified, 0);
+    if (state?.verified) {
+      return this.#publish(paths, {
+        finalUrl: redactUrl(this.#url),
+        size: state.size,
+        resumedBytes: state.size,
+        ranges: true,
+        verified: state.verified,
+      });
+    }
     if (!state && !this.#o.overwrite && (await exists(paths.final)))
       throw alreadyExists(paths.final);
 
     const lanes = this.#o.connections;
-    const start = state ? firstMissing(state) : 0;
+    // A state with every byte (killed while verifying) still asks for its last byte: the answer
+    // proves the version and brings the server's digests.
+    const start = state ? Math.max(0, Math.min(firstMissing(state), state.size - 1)) : 0;
     const fixedEnd = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
     const baseHeaders = this.#baseHeaders();
     const probeHeaders: Record<string, string> = {
@@ -177,12 +188,8 @@ class Download {
     if (stateIfRange) probeHeaders["if-range"] = stateIfRange;
     // The other connections' handshakes overlap the first request's round trip.
     for (let lane = 1; lane < lanes; lane++) this.#transport.warm(this.#url, lane);
-    const first = await this.#firstRequest(probeHeaders);
+    const { first, answer } = await this.#firstRequest(probeHeaders, { start, end: fixedEnd });
     const { response } = first;
-    const answer = interpretRangeResponse(response.status, response.headers, {
-      start,
-      end: fixedEnd,
-    });
 
     // Content-Disposition may name the file differently; that name decides the state and paths.
     if (knownName === undefined) {
@@ -199,15 +206,10 @@ class Download {
 
     let size: number | null;
     let resumeFrom: ResumeState | undefined;
-    if (answer.kind === "bad") {
-      response.cancel();
-      throw new BadResponseError(
-        `server sent the wrong range to the first request: ${answer.reason}`,
-      );
-    } else if (answer.kind === "unsatisfiable") {
+    if (answer.kind === "unsatisfiable") {
       response.cancel();
       if (state) {
-        await this.#discard(paths);
+        await this.#forget(paths);
         throw new RemoteChanged("the file on the server is shorter than the partial download");
       }
       // `bytes=0-` is unsatisfiable only for an empty file.
@@ -223,12 +225,14 @@ class Download {
       ) {
         resumeFrom = state;
       } else if (state) {
-        // The partial data belongs to another version; this response is the new one, whole.
-        this.#emit({
-          type: "restart",
-          reason: "the file changed on the server since the partial download",
-        });
-        await this.#discard(paths);
+        // The partial data cannot be continued: start over, with a fresh (parallel) first request.
+        response.cancel();
+        await this.#forget(paths);
+        throw new RemoteChanged(
+          answer.kind === "full"
+            ? "the server's file changed (or it stopped serving ranges) since the partial download"
+            : "the file changed on the server since the partial download",
+        );
       }
     }
     if (!resumeFrom && !this.#o.overwrite && (await exists(paths.final))) {
@@ -266,7 +270,7 @@ class Download {
     progress.start(resumedBytes);
     try {
       if (size === null) {
-        const written = await this.#streamUnknownLength(first, file, hasher);
+        const written = await this.#streamUnknownLength(first, file);
         size = written.end;
         planner = new RangePlanner({
           size,
@@ -314,15 +318,17 @@ class Download {
       await file.sync();
       await file.close();
       if (ranges) await this.#saveState(paths, size, validators, planner.extents(), verified);
-      return await this.#publish(paths, undefined, verified, resumedBytes, {
+      return await this.#publish(paths, {
+        finalUrl: redactUrl(first.url),
         size,
+        resumedBytes,
         ranges,
-        finalUrl: first.url,
+        verified,
       });
     } catch (error) {
       progress.stop();
       await file.close().catch(() => {});
-      if (error instanceof RemoteChanged) await this.#discard(paths);
+      if (error instanceof RemoteChanged) await this.#forget(paths);
       throw error;
     } finally {
       await hasher.close();
@@ -338,51 +344,83 @@ class Download {
     };
   }
 
-  /** The first request, retried like any range, and turned away only by a fatal status. */
-  async #firstRequest(headers: Record<string, string>): Promise<Sent> {
-    const signal = this.#o.signal ?? new AbortController().signal;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send(this.#transport, {
+  /**
+   * The first request, retried like any range. A 206 for the wrong bytes is never written; it
+   * counts as a failed attempt, like a 5xx.
+   */
+  async #firstRequest(
+    headers: Record<string, string>,
+    asked: { start: number; end: number | undefined },
+  ): Promise<{ first: Sent; answer: Exclude<RangeAnswer, { kind: "bad" }> }> {
+    return withRetries(
+      this.#retryScope(() => null),
+      async () => {
+        const first = await send(this.#transport, {
           url: this.#url,
           headers,
           lane: 0,
-          signal,
+          signal: this.#signal,
           idleTimeoutMs: this.#o.idleTimeoutMs,
         });
-      } catch (caught) {
-        if (signal.aborted) throw caught;
-        const error = caught instanceof PargetError ? caught : asNetworkError(caught, this.#url);
-        if (!error.retryable) throw error;
-        const delayMs = retryDelay({
-          attempt,
-          retries: this.#o.retries,
-          retryAfterMs: error instanceof HttpStatusError ? error.retryAfterMs : undefined,
-          random: Math.random,
-        });
-        if (delayMs === "give-up") throw error;
-        this.#emit({ type: "retry", attempt, delayMs, reason: error.message, range: null });
-        await sleep(delayMs, undefined, { signal });
-      }
-    }
+        const { response } = first;
+        const answer = interpretRangeResponse(response.status, response.headers, asked);
+        if (answer.kind === "bad") {
+          response.cancel();
+          throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
+            retryable: true,
+          });
+        }
+        return { first, answer };
+      },
+    );
   }
 
-  /** A 200 without a length: written in order to its end. It cannot resume; a rerun starts over. */
-  async #streamUnknownLength(
-    first: Sent,
-    file: PartialFile,
-    hasher: FrontierHasher,
-  ): Promise<Extent> {
-    let at = 0;
-    let crc = 0;
-    for await (const chunk of first.response.body) {
-      await file.write([chunk], at);
-      crc = crc32c(chunk, crc);
-      at += chunk.length;
-      hasher.advance(at);
-    }
-    await file.truncate(at);
-    return { start: 0, end: at, crc };
+  #retryScope(range: () => [number, number] | null, progress?: () => number): RetryScope {
+    return {
+      retries: this.#o.retries,
+      signal: this.#signal,
+      url: this.#url,
+      emit: this.#emit,
+      range,
+      ...(progress ? { progress } : {}),
+    };
+  }
+
+  /**
+   * A 200 without a length, written in order to its end. It cannot resume, so a failure fetches
+   * it again from byte 0 (and it is hashed once complete, not on the way).
+   */
+  async #streamUnknownLength(first: Sent, file: PartialFile): Promise<Extent> {
+    let response: TransportResponse | undefined = first.response;
+    return withRetries(
+      this.#retryScope(() => null),
+      async () => {
+        response ??= (
+          await send(this.#transport, {
+            url: first.url,
+            headers: first.headers,
+            lane: 0,
+            signal: this.#signal,
+            idleTimeoutMs: this.#o.idleTimeoutMs,
+          })
+        ).response;
+        const body = response;
+        response = undefined;
+        let at = 0;
+        let crc = 0;
+        try {
+          for await (const chunk of body.body) {
+            await file.write([chunk], at);
+            crc = crc32c(chunk, crc);
+            at += chunk.length;
+          }
+        } finally {
+          body.cancel();
+        }
+        await file.truncate(at);
+        return { start: 0, end: at, crc };
+      },
+    );
   }
 
   async #verify(
@@ -401,7 +439,7 @@ class Download {
     const { verified, mismatches } = compareDigests(expected, actual);
     if (mismatches.length > 0) {
       // The data stays for inspection; without a state, a rerun fetches it again from scratch.
-      await removeIfExists(paths.state);
+      await this.#forget(paths);
       throw new ChecksumMismatchError(mismatches, paths.partial);
     }
     return verified;
@@ -425,36 +463,34 @@ class Download {
     await replaceFileAtomically(paths.state, encodeState(state));
   }
 
-  /** Moves the verified file into place and removes the state: the download's last step. */
+  /**
+   * Moves the verified file into place and forgets the state: the download's last step. A rerun
+   * after a kill during this step finds a verified state and only finishes it.
+   */
   async #publish(
     paths: Paths,
-    state: ResumeState | undefined,
-    verified: VerifiedDigest[],
-    resumedBytes: number,
-    facts?: { size: number; ranges: boolean; finalUrl: URL },
+    summary: Omit<DownloadResult, "path" | "url" | "elapsedMs">,
   ): Promise<DownloadResult> {
     if (await exists(paths.partial)) {
       await publish(paths.partial, paths.final, this.#o.overwrite);
-    } else if (!(state && (await exists(paths.final)))) {
+    } else if (!(await exists(paths.final))) {
       throw new FileSystemError(`${paths.partial} vanished before it could be renamed`);
     }
-    await removeIfExists(paths.state);
+    await this.#forget(paths);
     const result: DownloadResult = {
       path: paths.final,
       url: redactUrl(this.#url),
-      finalUrl: redactUrl(facts?.finalUrl ?? this.#url),
-      size: facts?.size ?? state?.size ?? 0,
+      ...summary,
       elapsedMs: performance.now() - this.#started,
-      resumedBytes: state ? (state.size ?? 0) : resumedBytes,
-      ranges: facts?.ranges ?? true,
-      verified,
     };
     this.#emit({ type: "done", result });
     return result;
   }
 
-  async #discard(paths: Paths): Promise<void> {
+  /** Removes the resume state (and a temporary a kill may have left). */
+  async #forget(paths: Paths): Promise<void> {
     await removeIfExists(paths.state);
+    await removeIfExists(temporaryOf(paths.state));
   }
 }
 

@@ -33,7 +33,8 @@ export async function send(
       ({ url, headers } = nextHop(url, response.headers["location"], headers, hops));
       continue;
     }
-    if (response.status >= 400) {
+    // A 416 is an answer about the file's length, which the caller reads; other errors end here.
+    if (response.status >= 400 && response.status !== 416) {
       response.cancel();
       throw new HttpStatusError(
         response.status,

@@ -3,15 +3,13 @@
  * fetching it with a range request, and writing it in place. Retries, stealing, checkpoints of
  * the resume state and progress live here; decisions come from core/, bytes go through io/.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Transport, TransportResponse } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
 import type { RangePlanner, Segment } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
-import { BadResponseError, HttpStatusError, PargetError } from "./errors.js";
+import { BadResponseError, NetworkError } from "./errors.js";
 import { formatRange } from "./core/headers.js";
-import { retryDelay } from "./core/retry.js";
 import {
   compareValidators,
   ifRangeValue,
@@ -20,16 +18,14 @@ import {
   type Validators,
 } from "./core/validators.js";
 import { crc32c } from "./integrity/crc32c.js";
-import { asNetworkError, send } from "./http.js";
+import { send } from "./http.js";
+import { RemoteChanged, withRetries } from "./retrying.js";
 
 /** Writes are batched to about this size: small writes cost ~1.8x more per byte on ext4 here. */
 const WRITE_BATCH = 1024 * 1024;
 /** A checkpoint is due after this much new data, or CHECKPOINT_MS, whichever comes first. */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 1000;
-
-/** The remote file changed under us: the caller starts over with the new version. */
-export class RemoteChanged extends Error {}
 
 export interface TransferContext {
   transport: Transport;
@@ -84,6 +80,8 @@ export class Transfer {
    * checkpoint records what is on disk, and the first error is thrown.
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
+    // A state from the start marks the partial file as this download's, even if killed at once.
+    void this.#checkpoint();
     const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
     try {
       const workers = Array.from({ length: lanes }, (_, lane) =>
@@ -123,45 +121,23 @@ export class Transfer {
 
   /** Fetches one segment to its (possibly shrinking) end, retrying on its own. */
   async #fetchSegment(segment: Segment, first: FirstResponse | undefined): Promise<void> {
-    let attempt = 0;
     let pending = first;
-    while (segment.pos < segment.end) {
-      const before = segment.pos;
-      try {
-        const answer = pending ?? (await this.#request(segment));
-        pending = undefined;
-        await this.#receive(segment, answer);
-        if (segment.pos < segment.end) {
-          throw asNetworkError(
-            new Error(`body ended at byte ${segment.pos}, short of ${segment.end}`),
-            this.#c.url,
-          );
-        }
-      } catch (caught) {
-        pending?.response.cancel();
-        pending = undefined;
-        if (this.#abort.signal.aborted || caught instanceof RemoteChanged) throw caught;
-        const error = caught instanceof PargetError ? caught : asNetworkError(caught, this.#c.url);
-        if (!error.retryable) throw error;
-        // A range that keeps making progress is not failing; only failures in a row count.
-        attempt = segment.pos > before ? 1 : attempt + 1;
-        const delayMs = retryDelay({
-          attempt,
-          retries: this.#c.retries,
-          retryAfterMs: error instanceof HttpStatusError ? error.retryAfterMs : undefined,
-          random: Math.random,
-        });
-        if (delayMs === "give-up") throw error;
-        this.#c.emit({
-          type: "retry",
-          attempt,
-          delayMs,
-          reason: error.message,
-          range: [segment.pos, segment.end - 1],
-        });
-        await sleep(delayMs, undefined, { signal: this.#abort.signal });
+    const scope = {
+      retries: this.#c.retries,
+      signal: this.#abort.signal,
+      url: this.#c.url,
+      emit: this.#c.emit,
+      range: (): [number, number] => [segment.pos, segment.end - 1],
+      progress: () => segment.pos,
+    };
+    await withRetries(scope, async () => {
+      const answer = pending ?? (await this.#request(segment));
+      pending = undefined;
+      await this.#receive(segment, answer);
+      if (segment.pos < segment.end) {
+        throw new NetworkError(`connection closed at byte ${segment.pos}, short of ${segment.end}`);
       }
-    }
+    }).finally(() => pending?.response.cancel());
   }
 
   /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */

@@ -109,11 +109,15 @@ function dropBytes(buffers: Uint8Array[], count: number): Uint8Array[] {
   return rest;
 }
 
-/** Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never half. */
-let temporaries = 0;
+/** The temporary file `replaceFileAtomically` writes first; a kill can leave it behind. */
+export const temporaryOf = (path: string): string => `${path}.tmp`;
 
+/**
+ * Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never
+ * half. Callers never run two at once for one path; a temporary left by a kill is reused.
+ */
 export async function replaceFileAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${temporaries++}.tmp`;
+  const temporary = temporaryOf(path);
   await guard("save state to", path, async () => {
     const handle = await open(temporary, "w");
     try {

@@ -1,0 +1,61 @@
+/** Shared pieces of the end-to-end tests: temp directories, byte checks, the --json output. */
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { TestContext } from "node:test";
+import { generateContent } from "../../src/server/index.js";
+
+export const MiB = 1024 * 1024;
+
+/** A fresh directory, removed when the test ends. */
+export async function tempDir(t: TestContext, label = "e2e"): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `parget-${label}-`));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The directory's entries, sorted. */
+export async function entries(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort();
+}
+
+/** The file holds exactly `size` bytes of the stream named by `seed`; says where they part if not. */
+export async function assertGenerated(file: string, seed: string, size: number): Promise<void> {
+  const actual = await readFile(file);
+  assert.equal(actual.length, size, `${file} has ${actual.length} bytes, expected ${size}`);
+  const expected = generateContent(seed, 0, size);
+  if (!actual.equals(expected)) {
+    let at = 0;
+    while (actual[at] === expected[at]) at++;
+    assert.fail(`${file} differs from the generated "${seed}" first at byte ${at}`);
+  }
+}
+
+export type JsonEvent = { type: string } & Record<string, unknown>;
+
+/** Parses `--json` output: every line must be a JSON object with a `type`. */
+export function jsonEvents(stdout: string): JsonEvent[] {
+  const lines = stdout.split("\n");
+  assert.equal(lines.pop(), "", "--json output must end with a newline");
+  return lines.map((line, i) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      assert.fail(`--json line ${i + 1} is not JSON: ${line.slice(0, 200)}`);
+    }
+    assert.ok(
+      typeof value === "object" && value !== null && typeof (value as JsonEvent).type === "string",
+      `--json line ${i + 1} has no "type": ${line.slice(0, 200)}`,
+    );
+    return value as JsonEvent;
+  });
+}
+
+/** The one event of `type` (fails if there is not exactly one). */
+export function only(events: JsonEvent[], type: string): JsonEvent {
+  const found = events.filter((e) => e.type === type);
+  assert.equal(found.length, 1, `expected one "${type}" event, got ${found.length}`);
+  return found[0]!;
+}
