@@ -3,6 +3,7 @@
  * fetching it with a range request, and writing it in place. Retries, stealing, checkpoints of
  * the resume state and progress live here; decisions come from core/, bytes go through io/.
  */
+import { setMaxListeners } from "node:events";
 import type { Transport, TransportResponse } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
@@ -67,6 +68,8 @@ export class Transfer {
 
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
     this.#c = context;
+    // Every request in flight listens to this signal; many lanes are not a leak.
+    setMaxListeners(0, this.#abort.signal);
     outerSignal?.addEventListener("abort", () => this.#fail(outerSignal.reason), { once: true });
   }
 
