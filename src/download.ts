@@ -277,6 +277,7 @@ class Download {
           lanes: 1,
           done: [written],
           minSplit: 1,
+          maxPiece: size,
           combine: crc32cCombine,
         });
       } else {
@@ -287,6 +288,7 @@ class Download {
           done: resumeFrom?.extents,
           chunkSize: this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
+          maxPiece: this.#o.maxPieceSize,
           combine: crc32cCombine,
         });
         transfer = new Transfer(
@@ -314,8 +316,11 @@ class Download {
       }
       progress.stop();
 
-      const verified = await this.#verify(expected, needed.crc32c, planner, hasher, paths);
-      await file.sync();
+      // The data's flush to disk overlaps whatever hashing is left.
+      const [verified] = await Promise.all([
+        this.#verify(expected, needed.crc32c, planner, hasher, paths),
+        file.sync(),
+      ]);
       await file.close();
       if (ranges) await this.#saveState(paths, size, validators, planner.extents(), verified);
       return await this.#publish(paths, {

@@ -31,6 +31,12 @@ export interface DownloadOptions {
   chunkSize?: number;
   /** Smallest piece the dynamic planner will split off. @default 1 MiB */
   minSplitSize?: number;
+  /**
+   * Largest piece the dynamic planner hands out at a time. Smaller pieces keep the written part
+   * contiguous from the start, so sequential hashes are nearly done when the last byte lands.
+   * @default 16 MiB
+   */
+  maxPieceSize?: number;
   /** Digests the result must match. */
   checksums?: ExpectedDigest[];
   /** Failed attempts in a row, without progress, before one range gives up. @default 5 */
@@ -66,6 +72,7 @@ export const DEFAULTS = {
   dir: ".",
   connections: 8,
   minSplitSize: 1024 * 1024,
+  maxPieceSize: 16 * 1024 * 1024,
   retries: 5,
   idleTimeoutMs: 30_000,
   progressIntervalMs: 250,
@@ -92,6 +99,10 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
       options.chunkSize === undefined
         ? undefined
         : positiveInteger("chunk size", options.chunkSize),
+    maxPieceSize: positiveInteger(
+      "maximum piece size",
+      options.maxPieceSize ?? DEFAULTS.maxPieceSize,
+    ),
     minSplitSize: positiveInteger(
       "minimum split size",
       options.minSplitSize ?? DEFAULTS.minSplitSize,

@@ -41,6 +41,12 @@ export interface PlannerOptions {
   chunkSize?: number | undefined;
   /** A steal leaves at least this much to each side. */
   minSplit: number;
+  /**
+   * Largest piece handed out in dynamic mode. Pieces go out in file order, so the contiguous
+   * written prefix (what the sequential hasher can read) trails the download by about
+   * lanes x maxPiece instead of most of the file.
+   */
+  maxPiece: number;
   combine: Crc32cCombine;
 }
 
@@ -70,8 +76,9 @@ export class RangePlanner {
     }
     this.#gaps = complement(this.#done, this.size);
     const missing = this.#gaps.reduce((sum, g) => sum + (g.end - g.start), 0);
+    const evenShare = Math.ceil(missing / options.lanes);
     this.#pieceSize =
-      options.chunkSize ?? Math.max(options.minSplit, Math.ceil(missing / options.lanes));
+      options.chunkSize ?? Math.max(options.minSplit, Math.min(options.maxPiece, evenShare));
   }
 
   /** Bytes written so far (finished extents and the written part of active segments). */

@@ -9,7 +9,15 @@ const planner = (
   size: number,
   lanes: number,
   extra: Partial<ConstructorParameters<typeof RangePlanner>[0]> = {},
-) => new RangePlanner({ size, lanes, minSplit: MiB, combine: crc32cCombine, ...extra });
+) =>
+  new RangePlanner({
+    size,
+    lanes,
+    minSplit: MiB,
+    maxPiece: 1 << 30,
+    combine: crc32cCombine,
+    ...extra,
+  });
 
 /** Writes `bytes` of a segment the way a lane does: claim, then advance with the running CRC. */
 function write(p: RangePlanner, s: Segment, content: Uint8Array, bytes: number): number {
@@ -31,6 +39,12 @@ test("splits the file evenly across lanes, first piece at byte 0", () => {
       [48 * MiB, 64 * MiB],
     ],
   );
+});
+
+test("pieces are capped and handed out in file order, so the written prefix grows from 0", () => {
+  const p = planner(256 * MiB, 4, { maxPiece: 16 * MiB });
+  const starts = Array.from({ length: 6 }, (_, i) => p.next(i % 4)!.start / MiB);
+  assert.deepEqual(starts, [0, 16, 32, 48, 64, 80]);
 });
 
 test("a small file gets no piece smaller than the minimum split", () => {
@@ -112,11 +126,19 @@ test("property: every byte is written exactly once, whatever the steals, release
       fc.integer({ min: 1, max: 9 }),
       fc.integer({ min: 1, max: 20_000 }),
       fc.option(fc.integer({ min: 1, max: 50_000 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 100_000 }),
       fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat({ max: 9 })), { maxLength: 400 }),
-      (size, lanes, minSplit, chunkSize, script) => {
+      (size, lanes, minSplit, chunkSize, maxPiece, script) => {
         const content = new Uint8Array(size).map((_, i) => (i * 7919) % 256);
         const writes = new Uint8Array(size);
-        const p = new RangePlanner({ size, lanes, minSplit, chunkSize, combine: crc32cCombine });
+        const p = new RangePlanner({
+          size,
+          lanes,
+          minSplit,
+          maxPiece,
+          chunkSize,
+          combine: crc32cCombine,
+        });
         const held = new Map<number, Segment>();
         const record = (s: Segment, n: number) => {
           const at = s.pos;
