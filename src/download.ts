@@ -6,48 +6,39 @@ import { basename, dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DownloadOptions, ExpectedDigest, NormalizedOptions } from "./options.js";
 import type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
-import type { Extent } from "./core/planner.js";
 import { normalizeOptions } from "./options.js";
 import { VERSION } from "./version.js";
 import {
   AbortedError,
   BadResponseError,
   ChecksumMismatchError,
-  FileSystemError,
   RemoteChangedError,
   UsageError,
   redactUrl,
 } from "./errors.js";
-import { createUndiciTransport, type Transport, type TransportResponse } from "./io/transport.js";
-import {
-  PartialFile,
-  exists,
-  publish,
-  readTextIfExists,
-  removeIfExists,
-  replaceFileAtomically,
-  temporaryOf,
-} from "./io/files.js";
+import { createUndiciTransport, type Transport } from "./io/transport.js";
+import { PartialFile } from "./io/files.js";
 import { RangePlanner } from "./core/planner.js";
-import { chooseFilename, resolveInside } from "./core/filename.js";
+import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
-import { decodeState, encodeState, type ResumeState } from "./core/state.js";
+import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
 import {
   compareValidators,
-  interpretRangeResponse,
   ifRangeValue,
+  interpretRangeResponse,
   validatorsOf,
   type RangeAnswer,
-  type Validators,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
-import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
+import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
-import { algorithmsNeeded, compareDigests } from "./integrity/verdict.js";
+import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
 import { Transfer } from "./transfer.js";
+import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
+import { Target } from "./target.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -87,12 +78,13 @@ function parseHttpUrl(text: string): URL {
   return url;
 }
 
-/** Where one name's files live: the final path, the partial data beside it, and its state. */
-interface Paths {
-  name: string;
-  final: string;
-  partial: string;
-  state: string;
+/** The first request's outcome: the response (lane 0's first segment) and how to read it. */
+interface Probe {
+  first: Sent;
+  answer: Exclude<RangeAnswer, { kind: "bad" }>;
+  /** The byte the first request asked from, and where it asked to stop (fixed chunks only). */
+  start: number;
+  end: number | undefined;
 }
 
 class Download {
@@ -124,7 +116,8 @@ class Download {
           name = error.filename;
           continue;
         }
-        if (!(error instanceof RemoteChanged)) throw this.#settle(error);
+        if (this.#signal.aborted) throw new AbortedError();
+        if (!(error instanceof RemoteChanged)) throw error;
         if (++restarts > MAX_RESTARTS) {
           throw new RemoteChangedError(`${error.message}; gave up after ${MAX_RESTARTS} restarts`);
         }
@@ -133,37 +126,17 @@ class Download {
     }
   }
 
-  /** Reports an abort as an AbortedError, whatever it interrupted. */
-  #settle(error: unknown): unknown {
-    return this.#o.signal?.aborted ? new AbortedError() : error;
-  }
-
-  #paths(name: string): Paths {
-    const final = resolveInside(this.#dir, name);
-    return { name, final, partial: `${final}.parget`, state: `${final}.parget.state` };
-  }
-
-  /** The saved state for these paths, if it belongs to this URL and its data file is there. */
-  async #loadState(paths: Paths): Promise<ResumeState | undefined> {
-    const text = await readTextIfExists(paths.state);
-    const state = text === undefined ? undefined : decodeState(text);
-    if (!state || state.url !== this.#url.href) return undefined;
-    if (await exists(paths.partial)) return state;
-    // Killed after the rename, before the state was removed: the download is already done.
-    return state.verified && (await exists(paths.final)) ? state : undefined;
-  }
-
   /**
-   * One pass: the first request (which doubles as the probe), then the transfer, the verdict and
-   * the publish. `knownName` is the user's name, or the one a Content-Disposition told us.
+   * One pass: the first request (which doubles as the probe), then the transfer, the verdict
+   * and the publish. `knownName` is the user's name, or the one a Content-Disposition gave.
    */
   async #attempt(knownName: string | undefined): Promise<DownloadResult> {
-    const name = knownName ?? chooseFilename({ output: undefined, url: this.#url });
-    if (knownName !== undefined) chooseFilename({ output: knownName, url: this.#url });
-    const paths = this.#paths(name);
-    const state = await this.#loadState(paths);
+    const name = chooseFilename({ output: knownName, url: this.#url });
+    const target = new Target(this.#dir, name);
+    const state = await target.loadState(this.#url.href);
     if (state?.verified) {
-      return this.#publish(paths, {
+      await target.publish(this.#o.overwrite);
+      return this.#done(target, {
         finalUrl: redactUrl(this.#url),
         size: state.size,
         resumedBytes: state.size,
@@ -171,85 +144,123 @@ class Download {
         verified: state.verified,
       });
     }
-    if (!state && !this.#o.overwrite && (await exists(paths.final)))
-      throw alreadyExists(paths.final);
+    if (!state && !this.#o.overwrite && (await target.finalExists())) throw target.alreadyExists();
 
-    const lanes = this.#o.connections;
+    const probe = await this.#probe(state);
+    const { response } = probe.first;
+    // Content-Disposition may name the file differently; that name decides the state and paths.
+    const named = chooseFilename({
+      output: knownName,
+      contentDisposition: response.headers["content-disposition"],
+      url: this.#url,
+    });
+    if (named !== name) {
+      response.cancel();
+      throw new Renamed(named);
+    }
+    let resume: ResumeState | undefined;
+    try {
+      resume = await this.#resumable(target, state, probe);
+      if (!resume && !this.#o.overwrite && (await target.finalExists()))
+        throw target.alreadyExists();
+    } catch (error) {
+      response.cancel();
+      throw error;
+    }
+    return this.#fetch(target, probe, resume);
+  }
+
+  /**
+   * Sends the first request: from byte 0, or from the first missing byte of a partial download
+   * with its If-Range. The other connections' handshakes overlap its round trip.
+   */
+  async #probe(state: ResumeState | undefined): Promise<Probe> {
     // A state with every byte (killed while verifying) still asks for its last byte: the answer
     // proves the version and brings the server's digests.
-    const start = state ? Math.max(0, Math.min(firstMissing(state), state.size - 1)) : 0;
-    const fixedEnd = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
-    const baseHeaders = this.#baseHeaders();
-    const probeHeaders: Record<string, string> = {
-      ...baseHeaders,
-      range: formatRange(start, fixedEnd),
-    };
-    const stateIfRange = state && ifRangeValue(stateValidators(state));
-    if (stateIfRange) probeHeaders["if-range"] = stateIfRange;
-    // The other connections' handshakes overlap the first request's round trip.
-    for (let lane = 1; lane < lanes; lane++) this.#transport.warm(this.#url, lane);
-    const { first, answer } = await this.#firstRequest(probeHeaders, { start, end: fixedEnd });
-    const { response } = first;
+    const start = state ? Math.max(0, Math.min(firstMissing(state.extents), state.size - 1)) : 0;
+    const end = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
+    const headers = { ...this.#baseHeaders(), range: formatRange(start, end) };
+    const ifRange = state && ifRangeValue(validatorsOfState(state));
+    if (ifRange) Object.assign(headers, { "if-range": ifRange });
+    for (let lane = 1; lane < this.#o.connections; lane++) this.#transport.warm(this.#url, lane);
 
-    // Content-Disposition may name the file differently; that name decides the state and paths.
-    if (knownName === undefined) {
-      const named = chooseFilename({
-        output: undefined,
-        contentDisposition: response.headers["content-disposition"],
+    const asked = { start, end };
+    return withRetries(this.#retryScope(), async () => {
+      const first = await send(this.#transport, {
         url: this.#url,
+        headers,
+        lane: 0,
+        signal: this.#signal,
+        idleTimeoutMs: this.#o.idleTimeoutMs,
       });
-      if (named !== name) {
+      const { response } = first;
+      const answer = interpretRangeResponse(response.status, response.headers, asked);
+      if (answer.kind === "bad") {
+        // Never written; it counts as a failed attempt, like a 5xx.
         response.cancel();
-        throw new Renamed(named);
+        throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
+          retryable: true,
+        });
       }
-    }
+      return { first, answer, ...asked };
+    });
+  }
 
-    let size: number | null;
-    let resumeFrom: ResumeState | undefined;
-    if (answer.kind === "unsatisfiable") {
-      response.cancel();
-      if (state) {
-        await this.#forget(paths);
-        throw new RemoteChanged("the file on the server is shorter than the partial download");
-      }
+  /**
+   * Whether the partial download can be continued from this answer. When it cannot, the state
+   * is forgotten and the download starts over with a fresh (parallel) first request.
+   */
+  async #resumable(
+    target: Target,
+    state: ResumeState | undefined,
+    probe: Probe,
+  ): Promise<ResumeState | undefined> {
+    const { answer, first } = probe;
+    if (!state) {
       // `bytes=0-` is unsatisfiable only for an empty file.
-      if (answer.size !== 0) throw new BadResponseError("server refused the range bytes=0-");
-      size = 0;
-    } else {
-      size = answer.size;
-      const validators = validatorsOf(response.headers, size);
-      if (
-        state &&
-        answer.kind === "partial" &&
-        compareValidators(stateValidators(state), validators) !== "changed"
-      ) {
-        resumeFrom = state;
-      } else if (state) {
-        // The partial data cannot be continued: start over, with a fresh (parallel) first request.
-        response.cancel();
-        await this.#forget(paths);
-        throw new RemoteChanged(
-          answer.kind === "full"
-            ? "the server's file changed (or it stopped serving ranges) since the partial download"
-            : "the file changed on the server since the partial download",
-        );
+      if (answer.kind === "unsatisfiable" && answer.size !== 0) {
+        throw new BadResponseError("server refused the range bytes=0-");
       }
+      return undefined;
     }
-    if (!resumeFrom && !this.#o.overwrite && (await exists(paths.final))) {
-      response.cancel();
-      throw alreadyExists(paths.final);
+    const current = validatorsOf(first.response.headers, answer.size);
+    if (
+      answer.kind === "partial" &&
+      compareValidators(validatorsOfState(state), current) !== "changed"
+    ) {
+      return state;
     }
+    await target.forget();
+    throw new RemoteChanged(
+      answer.kind === "unsatisfiable"
+        ? "the file on the server is shorter than the partial download"
+        : answer.kind === "full"
+          ? "the server's file changed (or it stopped serving ranges) since the partial download"
+          : "the file changed on the server since the partial download",
+    );
+  }
 
+  /** Fetches every missing byte, verifies, and publishes. */
+  async #fetch(
+    target: Target,
+    probe: Probe,
+    resume: ResumeState | undefined,
+  ): Promise<DownloadResult> {
+    const { first, answer } = probe;
+    const { response } = first;
     const ranges = answer.kind === "partial";
+    let size = answer.kind === "unsatisfiable" ? 0 : answer.size;
     const validators = validatorsOf(response.headers, size);
-    const expected = dedupe([
+    const expected = dedupeDigests([
       ...this.#o.checksums,
       ...parseServerDigests(response.headers, response.status),
     ]);
     const needed = algorithmsNeeded(expected);
-    const file = await PartialFile.open(paths.partial, { resume: resumeFrom !== undefined, size });
-    const hasher = FrontierHasher.start(paths.partial, needed.sequential);
-    const resumedBytes = resumeFrom ? sumExtents(resumeFrom.extents) : 0;
+    const lanes = ranges ? this.#o.connections : 1;
+    const resumedBytes = resume ? totalBytes(resume.extents) : 0;
+
+    const file = await PartialFile.open(target.partial, { resume: resume !== undefined, size });
+    const hasher = FrontierHasher.start(target.partial, needed.sequential);
     let planner: RangePlanner | undefined;
     let transfer: Transfer | undefined;
     const progress = new Progress(this.#o.progressIntervalMs, this.#emit, () => ({
@@ -261,31 +272,37 @@ class Download {
       type: "start",
       url: redactUrl(this.#url),
       finalUrl: redactUrl(first.url),
-      path: paths.final,
+      path: target.final,
       size,
       ranges,
-      connections: ranges ? lanes : 1,
+      connections: lanes,
       resumedBytes,
     });
     progress.start(resumedBytes);
     try {
       if (size === null) {
-        const written = await this.#streamUnknownLength(first, file);
+        const written = await streamToEnd(
+          first,
+          file,
+          this.#transport,
+          this.#o.idleTimeoutMs,
+          this.#retryScope(),
+        );
         size = written.end;
         planner = new RangePlanner({
           size,
-          lanes: 1,
+          lanes,
           done: [written],
           minSplit: 1,
           maxPiece: size,
           combine: crc32cCombine,
         });
       } else {
-        const knownSize = size;
+        const known = { ...validators, size };
         planner = new RangePlanner({
           size,
-          lanes: ranges ? lanes : 1,
-          done: resumeFrom?.extents,
+          lanes,
+          done: resume?.extents,
           chunkSize: this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
           maxPiece: this.#o.maxPieceSize,
@@ -304,26 +321,30 @@ class Download {
             retries: this.#o.retries,
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
-            saveState: (extents) => this.#saveState(paths, knownSize, validators, extents),
+            saveState: (extents) => target.saveState(this.#url.href, known, extents),
           },
           this.#o.signal,
         );
-        await transfer.run(ranges ? lanes : 1, {
-          response,
-          offset: ranges ? start : 0,
-          end: Math.min(fixedEnd ?? size, size),
-        });
+        const offset = ranges ? probe.start : 0;
+        await transfer.run(lanes, { response, offset, end: Math.min(probe.end ?? size, size) });
       }
       progress.stop();
 
       // The data's flush to disk overlaps whatever hashing is left.
       const [verified] = await Promise.all([
-        this.#verify(expected, needed.crc32c, planner, hasher, paths),
+        this.#verify(target, expected, needed.crc32c, planner, hasher),
         file.sync(),
       ]);
       await file.close();
-      if (ranges) await this.#saveState(paths, size, validators, planner.extents(), verified);
-      return await this.#publish(paths, {
+      if (ranges)
+        await target.saveState(
+          this.#url.href,
+          { ...validators, size },
+          planner.extents(),
+          verified,
+        );
+      await target.publish(this.#o.overwrite);
+      return this.#done(target, {
         finalUrl: redactUrl(first.url),
         size,
         resumedBytes,
@@ -333,107 +354,20 @@ class Download {
     } catch (error) {
       progress.stop();
       await file.close().catch(() => {});
-      if (error instanceof RemoteChanged) await this.#forget(paths);
+      if (error instanceof RemoteChanged) await target.forget();
       throw error;
     } finally {
       await hasher.close();
     }
   }
 
-  #baseHeaders(): Record<string, string> {
-    return {
-      "user-agent": USER_AGENT,
-      ...lowerCaseKeys(this.#o.headers),
-      // Ranges are byte offsets into the file itself, never into a compressed rendition.
-      "accept-encoding": "identity",
-    };
-  }
-
-  /**
-   * The first request, retried like any range. A 206 for the wrong bytes is never written; it
-   * counts as a failed attempt, like a 5xx.
-   */
-  async #firstRequest(
-    headers: Record<string, string>,
-    asked: { start: number; end: number | undefined },
-  ): Promise<{ first: Sent; answer: Exclude<RangeAnswer, { kind: "bad" }> }> {
-    return withRetries(
-      this.#retryScope(() => null),
-      async () => {
-        const first = await send(this.#transport, {
-          url: this.#url,
-          headers,
-          lane: 0,
-          signal: this.#signal,
-          idleTimeoutMs: this.#o.idleTimeoutMs,
-        });
-        const { response } = first;
-        const answer = interpretRangeResponse(response.status, response.headers, asked);
-        if (answer.kind === "bad") {
-          response.cancel();
-          throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
-            retryable: true,
-          });
-        }
-        return { first, answer };
-      },
-    );
-  }
-
-  #retryScope(range: () => [number, number] | null, progress?: () => number): RetryScope {
-    return {
-      retries: this.#o.retries,
-      signal: this.#signal,
-      url: this.#url,
-      emit: this.#emit,
-      range,
-      ...(progress ? { progress } : {}),
-    };
-  }
-
-  /**
-   * A 200 without a length, written in order to its end. It cannot resume, so a failure fetches
-   * it again from byte 0 (and it is hashed once complete, not on the way).
-   */
-  async #streamUnknownLength(first: Sent, file: PartialFile): Promise<Extent> {
-    let response: TransportResponse | undefined = first.response;
-    return withRetries(
-      this.#retryScope(() => null),
-      async () => {
-        response ??= (
-          await send(this.#transport, {
-            url: first.url,
-            headers: first.headers,
-            lane: 0,
-            signal: this.#signal,
-            idleTimeoutMs: this.#o.idleTimeoutMs,
-          })
-        ).response;
-        const body = response;
-        response = undefined;
-        let at = 0;
-        let crc = 0;
-        try {
-          for await (const chunk of body.body) {
-            await file.write([chunk], at);
-            crc = crc32c(chunk, crc);
-            at += chunk.length;
-          }
-        } finally {
-          body.cancel();
-        }
-        await file.truncate(at);
-        return { start: 0, end: at, crc };
-      },
-    );
-  }
-
+  /** Compares the computed digests with the expected ones; a mismatch keeps the data, not the state. */
   async #verify(
+    target: Target,
     expected: ExpectedDigest[],
     wantCrc: boolean,
     planner: RangePlanner,
     hasher: FrontierHasher,
-    paths: Paths,
   ): Promise<VerifiedDigest[]> {
     if (expected.length > 0) {
       this.#emit({ type: "verifying", algorithms: [...new Set(expected.map((d) => d.algorithm))] });
@@ -443,47 +377,19 @@ class Download {
     const actual = { ...sequential, ...(wantCrc ? { crc32c: crc32cHex(crc) } : {}) };
     const { verified, mismatches } = compareDigests(expected, actual);
     if (mismatches.length > 0) {
-      // The data stays for inspection; without a state, a rerun fetches it again from scratch.
-      await this.#forget(paths);
-      throw new ChecksumMismatchError(mismatches, paths.partial);
+      // Without a state, a rerun fetches the file again from scratch.
+      await target.forget();
+      throw new ChecksumMismatchError(mismatches, target.partial);
     }
     return verified;
   }
 
-  async #saveState(
-    paths: Paths,
-    size: number,
-    validators: Validators,
-    extents: Extent[],
-    verified?: VerifiedDigest[],
-  ): Promise<void> {
-    const state: ResumeState = {
-      url: this.#url.href,
-      size,
-      etag: validators.etag,
-      lastModified: validators.lastModified,
-      extents,
-    };
-    if (verified) state.verified = verified;
-    await replaceFileAtomically(paths.state, encodeState(state));
-  }
-
-  /**
-   * Moves the verified file into place and forgets the state: the download's last step. A rerun
-   * after a kill during this step finds a verified state and only finishes it.
-   */
-  async #publish(
-    paths: Paths,
+  #done(
+    target: Target,
     summary: Omit<DownloadResult, "path" | "url" | "elapsedMs">,
-  ): Promise<DownloadResult> {
-    if (await exists(paths.partial)) {
-      await publish(paths.partial, paths.final, this.#o.overwrite);
-    } else if (!(await exists(paths.final))) {
-      throw new FileSystemError(`${paths.partial} vanished before it could be renamed`);
-    }
-    await this.#forget(paths);
+  ): DownloadResult {
     const result: DownloadResult = {
-      path: paths.final,
+      path: target.final,
       url: redactUrl(this.#url),
       ...summary,
       elapsedMs: performance.now() - this.#started,
@@ -492,10 +398,24 @@ class Download {
     return result;
   }
 
-  /** Removes the resume state (and a temporary a kill may have left). */
-  async #forget(paths: Paths): Promise<void> {
-    await removeIfExists(paths.state);
-    await removeIfExists(temporaryOf(paths.state));
+  #baseHeaders(): Record<string, string> {
+    const user = Object.entries(this.#o.headers).map(([k, v]) => [k.toLowerCase(), v]);
+    return {
+      "user-agent": USER_AGENT,
+      ...Object.fromEntries(user),
+      // Ranges are byte offsets into the file itself, never into a compressed rendition.
+      "accept-encoding": "identity",
+    };
+  }
+
+  #retryScope(): RetryScope {
+    return {
+      retries: this.#o.retries,
+      signal: this.#signal,
+      url: this.#url,
+      emit: this.#emit,
+      range: () => null,
+    };
   }
 }
 
@@ -506,41 +426,4 @@ class Renamed extends Error {
     super(`renamed to ${filename}`);
     this.filename = filename;
   }
-}
-
-function alreadyExists(path: string): FileSystemError {
-  return new FileSystemError(`${path} already exists (use --overwrite to replace it)`, {
-    code: "PARGET_FILE_EXISTS",
-  });
-}
-
-function stateValidators(state: ResumeState): Validators {
-  return { etag: state.etag, lastModified: state.lastModified, size: state.size };
-}
-
-function firstMissing(state: ResumeState): number {
-  let at = 0;
-  for (const e of state.extents) {
-    if (e.start > at) break;
-    at = e.end;
-  }
-  return at;
-}
-
-function sumExtents(extents: Extent[]): number {
-  return extents.reduce((sum, e) => sum + (e.end - e.start), 0);
-}
-
-function dedupe(digests: ExpectedDigest[]): ExpectedDigest[] {
-  const seen = new Set<string>();
-  return digests.filter((d) => {
-    const key = `${d.algorithm}:${d.hex.toLowerCase()}:${d.source}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }

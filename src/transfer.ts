@@ -208,13 +208,10 @@ export class Transfer {
     const batch: Uint8Array[] = [];
     let batched = 0;
     let writing: Promise<void> | undefined;
-    // Iterated by hand: a for-await exit would destroy the body before cancel() retires the
-    // connection, and undici would open a new one in between.
-    const chunks = response.body[Symbol.asyncIterator]();
     this.#receiving++;
     try {
-      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-        let data = next.value;
+      for await (const chunk of response.body) {
+        let data = chunk;
         if (skip > 0) {
           const dropped = Math.min(skip, data.length);
           skip -= dropped;

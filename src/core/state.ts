@@ -5,6 +5,7 @@
  */
 import type { VerifiedDigest } from "../events.js";
 import type { Extent } from "./planner.js";
+import type { Validators } from "./validators.js";
 
 export interface ResumeState {
   url: string;
@@ -66,4 +67,22 @@ export function decodeState(text: string): ResumeState | undefined {
   };
   if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
   return state;
+}
+
+/** The first byte not covered by the state's extents, counting from 0. */
+export function firstMissing(extents: readonly Extent[]): number {
+  let at = 0;
+  for (const e of extents) {
+    if (e.start > at) break;
+    at = e.end;
+  }
+  return at;
+}
+
+export function totalBytes(extents: readonly Extent[]): number {
+  return extents.reduce((sum, e) => sum + (e.end - e.start), 0);
+}
+
+export function validatorsOfState(state: ResumeState): Validators & { size: number } {
+  return { etag: state.etag, lastModified: state.lastModified, size: state.size };
 }

@@ -43,3 +43,14 @@ export function compareDigests(
   }
   return { verified, mismatches };
 }
+
+/** The same digest from the same source counts once. */
+export function dedupeDigests(digests: readonly ExpectedDigest[]): ExpectedDigest[] {
+  const seen = new Set<string>();
+  return digests.filter((d) => {
+    const key = `${d.algorithm}:${d.hex.toLowerCase()}:${d.source}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

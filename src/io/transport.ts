@@ -128,19 +128,32 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         const body = response.body;
         // Errors after a cancel are expected; without a listener they would crash the process.
         body.on("error", () => {});
+        const cancel = (): void => {
+          if (body.readableEnded) return;
+          // Mid-body, the connection is lost anyway: replace the client once it has closed.
+          // The client is destroyed before the body, or it would reconnect when the socket closes.
+          if (lanes.get(request.lane) === lane) {
+            lanes.set(request.lane, newLane(lane.origin, retire(lane)));
+          }
+          body.destroy();
+        };
         return {
           status: response.statusCode,
           headers,
-          body,
-          cancel: () => {
-            if (body.readableEnded) return;
-            // Mid-body, the connection is lost anyway: replace the client once it has closed.
-            // The client is destroyed before the body, or it would reconnect when the socket closes.
-            if (lanes.get(request.lane) === lane) {
-              lanes.set(request.lane, newLane(lane.origin, retire(lane)));
-            }
-            body.destroy();
+          // Leaving a for-await loop early must go through cancel(), not straight to destroy().
+          body: {
+            [Symbol.asyncIterator]: () => {
+              const chunks = body[Symbol.asyncIterator]();
+              return {
+                next: () => chunks.next(),
+                return: async () => {
+                  cancel();
+                  return { done: true, value: undefined };
+                },
+              };
+            },
           },
+          cancel,
         };
       } catch (error) {
         if (request.signal.aborted) throw error;
