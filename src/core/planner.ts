@@ -76,9 +76,10 @@ export class RangePlanner {
     }
     this.#gaps = complement(this.#done, this.size);
     const missing = this.#gaps.reduce((sum, g) => sum + (g.end - g.start), 0);
+    // One lane writes in order anyway; capping its pieces would only cut its stream.
     const evenShare = Math.ceil(missing / options.lanes);
-    this.#pieceSize =
-      options.chunkSize ?? Math.max(options.minSplit, Math.min(options.maxPiece, evenShare));
+    const cap = options.lanes === 1 ? evenShare : options.maxPiece;
+    this.#pieceSize = options.chunkSize ?? Math.max(options.minSplit, Math.min(cap, evenShare));
   }
 
   /** Bytes written so far (finished extents and the written part of active segments). */

@@ -47,6 +47,11 @@ test("pieces are capped and handed out in file order, so the written prefix grow
   assert.deepEqual(starts, [0, 16, 32, 48, 64, 80]);
 });
 
+test("a single lane gets the whole file in one piece, whatever the cap", () => {
+  const p = planner(256 * MiB, 1, { maxPiece: 16 * MiB });
+  assert.equal(p.next(0)!.end, 256 * MiB);
+});
+
 test("a small file gets no piece smaller than the minimum split", () => {
   const p = planner(3 * MiB, 8);
   const pieces = Array.from({ length: 8 }, (_, lane) => p.next(lane)).filter(Boolean);
