@@ -6,7 +6,8 @@ const onlyTransportSpeaksHttp = { paths: ["undici"] };
 const io = [
   "node:fs",
   "node:fs/promises",
-  "node:net",
+  // isIP is a pure function; sockets are not.
+  { name: "node:net", allowImportNames: ["isIP"] },
   "node:tls",
   "node:http",
   "node:https",

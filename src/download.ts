@@ -21,6 +21,7 @@ import { PartialFile } from "./io/files.js";
 import { RangePlanner } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
+import { proxyFor } from "./core/proxy.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
 import {
   compareValidators,
@@ -54,7 +55,13 @@ export async function download(
 ): Promise<DownloadResult> {
   const normalized = normalizeOptions(options);
   const target = parseHttpUrl(url);
-  const transport = normalized.transport ?? createUndiciTransport();
+  const transport =
+    normalized.transport ??
+    createUndiciTransport({
+      ca: normalized.caCertificates,
+      insecure: normalized.insecure,
+      proxyFor: (url) => proxyFor(url, process.env, normalized.proxy),
+    });
   try {
     return await new Download(target, normalized, transport).run();
   } finally {

@@ -75,9 +75,16 @@ export class FileSystemError extends PargetError {
 export class NetworkError extends PargetError {
   constructor(
     message: string,
-    options: { cause?: unknown; code?: "PARGET_NETWORK" | "PARGET_TIMEOUT" } = {},
+    options: {
+      cause?: unknown;
+      code?: "PARGET_NETWORK" | "PARGET_TIMEOUT";
+      retryable?: boolean;
+    } = {},
   ) {
-    super(options.code ?? "PARGET_NETWORK", message, { cause: options.cause, retryable: true });
+    super(options.code ?? "PARGET_NETWORK", message, {
+      cause: options.cause,
+      retryable: options.retryable ?? true,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Transport } from "./io/transport.js";
 import type { DownloadEvent } from "./events.js";
 import { UsageError } from "./errors.js";
+import { parseProxyUrl } from "./core/proxy.js";
 
 export type DigestAlgorithm = "sha256" | "sha512" | "sha1" | "md5" | "crc32c";
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = [
@@ -45,6 +46,16 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** Replace an existing file at the final path. @default false */
   overwrite?: boolean;
+  /**
+   * The proxy to use (`http://host:port`, credentials allowed). Unset: from the environment, as
+   * curl reads it (`http_proxy`, `https_proxy`/`HTTPS_PROXY`, `all_proxy`, `no_proxy`). `null`:
+   * never a proxy. `no_proxy` applies to an explicit proxy too.
+   */
+  proxy?: string | null;
+  /** Skip TLS certificate verification. @default false */
+  insecure?: boolean;
+  /** Extra CA certificates (PEM text) to trust besides the system's. */
+  caCertificates?: string[];
   /** Extra request headers. Authorization and Cookie are dropped when a redirect changes origin. */
   headers?: Record<string, string>;
   /** Cancels the download; the partial data and its state are kept for a resume. */
@@ -58,8 +69,10 @@ export interface DownloadOptions {
 }
 
 export type NormalizedOptions = Required<
-  Omit<DownloadOptions, "output" | "chunkSize" | "signal" | "onEvent" | "transport">
+  Omit<DownloadOptions, "output" | "chunkSize" | "signal" | "onEvent" | "transport" | "proxy">
 > & {
+  /** undefined: from the environment. */
+  proxy: string | null | undefined;
   output: string | undefined;
   chunkSize: number | undefined;
   signal: AbortSignal | undefined;
@@ -111,6 +124,9 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     retries,
     idleTimeoutMs: positiveInteger("idle timeout", options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs),
     overwrite: options.overwrite ?? false,
+    proxy: typeof options.proxy === "string" ? parseProxyUrl(options.proxy).href : options.proxy,
+    insecure: options.insecure ?? false,
+    caCertificates: options.caCertificates ?? [],
     headers: options.headers ?? {},
     signal: options.signal,
     onEvent: options.onEvent ?? (() => {}),

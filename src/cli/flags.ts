@@ -2,6 +2,7 @@
  * The command line, declared once: FLAGS below generates commander's options and `--help`, and
  * each entry is typed against the DownloadOptions field it fills, so the three cannot drift.
  */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { Command, CommanderError, Option } from "commander";
@@ -29,6 +30,9 @@ export type FlagValues = Pick<
   | "idleTimeoutMs"
   | "overwrite"
   | "headers"
+  | "proxy"
+  | "insecure"
+  | "caCertificates"
 > & { inputFile?: string; quiet?: boolean; json?: boolean };
 
 export interface Flag<T> {
@@ -60,6 +64,19 @@ function secondsToMs(arg: string): number {
   const ms = /^\d+(\.\d+)?$/.test(arg) ? Math.round(Number(arg) * 1000) : NaN;
   if (!(ms >= 1)) throw new UsageError(`expected a positive number of seconds, got "${arg}"`);
   return ms;
+}
+
+function readCertificate(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`${file} holds no PEM certificate`);
+  }
+  return pem;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -118,6 +135,16 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
     flags: "-H, --header <LINE>",
     help: 'send the header "Name: value"; repeatable',
     parse: header,
+  },
+  proxy: {
+    flags: "--proxy <URL>",
+    help: "use this HTTP proxy (default: http_proxy, https_proxy, no_proxy as curl reads them)",
+  },
+  insecure: { flags: "--insecure", help: "do not verify TLS certificates" },
+  caCertificates: {
+    flags: "--ca-certificate <FILE>",
+    help: "also trust the CA certificates (PEM) in FILE; repeatable",
+    parse: (file, previous) => [...(previous ?? []), readCertificate(file)],
   },
   inputFile: {
     flags: "-i, --input-file <FILE>",

@@ -3,8 +3,9 @@
  * tests and wrappers (throttling, fault injection, logging) provide their own.
  */
 
-import { Client, buildConnector } from "undici";
+import { Client, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import type { Socket } from "node:net";
+import { rootCertificates } from "node:tls";
 import { NetworkError } from "../errors.js";
 
 export interface TransportRequest {
@@ -37,13 +38,18 @@ export interface Transport {
 }
 
 export interface UndiciTransportOptions {
-  /** Extra TLS options (a CA, or rejectUnauthorized: false for --insecure). */
-  tls?: buildConnector.BuildOptions;
+  /** Extra CA certificates (PEM), trusted besides the system's. */
+  ca?: string[];
+  /** Skip certificate verification (--insecure). @default false */
+  insecure?: boolean;
+  /** The proxy for a URL, or null to connect directly. @default direct */
+  proxyFor?: (url: URL) => URL | null;
 }
 
 interface Lane {
   origin: string;
-  client: Client;
+  /** A Client (one connection) when direct; a ProxyAgent with one connection when proxied. */
+  client: Dispatcher;
   /** A connection opened ahead of the lane's first request, handed to the client when it asks. */
   warmed: Promise<Socket | null> | null;
   /** Set while the lane's previous connection is closing: the next one waits for it. */
@@ -51,11 +57,16 @@ interface Lane {
 }
 
 /**
- * The default transport: one undici Client (one TCP/TLS connection) per lane, so the engine
+ * The default transport: one undici dispatcher with one TCP/TLS connection per lane, so the engine
  * knows exactly how many connections are open and can replace a lane's connection on its own.
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  const connector = buildConnector({ ...options.tls });
+  const tls: buildConnector.BuildOptions = {
+    ...(options.ca?.length ? { ca: [...rootCertificates, ...options.ca] } : {}),
+    ...(options.insecure ? { rejectUnauthorized: false } : {}),
+  };
+  const connector = buildConnector(tls);
+  const proxyFor = options.proxyFor ?? (() => null);
   const lanes = new Map<number, Lane>();
 
   function connectOptions(url: URL): buildConnector.Options {
@@ -69,24 +80,30 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     };
   }
 
-  function newLane(origin: string, closing: Promise<void> | null): Lane {
-    const lane: Lane = {
-      origin,
-      warmed: null,
-      closing,
-      client: new Client(origin, {
-        pipelining: 1,
-        connect: (connectOpts, callback) => {
-          const warmed = lane.warmed;
-          lane.warmed = null;
-          if (!warmed) return connector(connectOpts, callback);
-          void warmed.then((socket) => {
-            if (socket && !socket.destroyed) callback(null, socket);
-            else connector(connectOpts, callback);
-          });
-        },
-      }),
-    };
+  function newLane(url: URL, closing: Promise<void> | null): Lane {
+    const proxy = proxyFor(url);
+    const lane: Lane = { origin: url.origin, warmed: null, closing, client: undefined as never };
+    lane.client = proxy
+      ? // Plain http goes to the proxy in absolute form; https through a CONNECT tunnel.
+        new ProxyAgent({
+          uri: proxy.href,
+          proxyTunnel: false,
+          connections: 1,
+          requestTls: tls,
+          proxyTls: tls,
+        })
+      : new Client(url.origin, {
+          pipelining: 1,
+          connect: (connectOpts, callback) => {
+            const warmed = lane.warmed;
+            lane.warmed = null;
+            if (!warmed) return connector(connectOpts, callback);
+            void warmed.then((socket) => {
+              if (socket && !socket.destroyed) callback(null, socket);
+              else connector(connectOpts, callback);
+            });
+          },
+        });
     return lane;
   }
 
@@ -94,7 +111,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   function laneFor(url: URL, index: number): Lane {
     const current = lanes.get(index);
     if (current && current.origin === url.origin) return current;
-    const lane = newLane(url.origin, current ? retire(current) : null);
+    const lane = newLane(url, current ? retire(current) : null);
     lanes.set(index, lane);
     return lane;
   }
@@ -114,6 +131,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       await lane.closing;
       try {
         const response = await lane.client.request({
+          origin: request.url.origin,
           method: "GET",
           path: request.url.pathname + request.url.search,
           headers: request.headers,
@@ -133,7 +151,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           // Mid-body, the connection is lost anyway: replace the client once it has closed.
           // The client is destroyed before the body, or it would reconnect when the socket closes.
           if (lanes.get(request.lane) === lane) {
-            lanes.set(request.lane, newLane(lane.origin, retire(lane)));
+            lanes.set(request.lane, newLane(request.url, retire(lane)));
           }
           body.destroy();
         };
@@ -157,15 +175,18 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         };
       } catch (error) {
         if (request.signal.aborted) throw error;
-        throw new NetworkError(`cannot reach ${request.url.host}: ${describe(error)}`, {
-          cause: error,
-        });
+        const untrusted = isCertificateError(error);
+        throw new NetworkError(
+          `cannot reach ${request.url.host}: ${describe(error)}${untrusted ? " (see --ca-certificate, --insecure)" : ""}`,
+          { cause: error, retryable: !untrusted },
+        );
       }
     },
 
     warm(url, index) {
       const lane = laneFor(url, index);
-      if (lane.warmed) return;
+      // Through a proxy the handshake is the proxy's business.
+      if (lane.warmed || proxyFor(url)) return;
       lane.warmed = new Promise((resolve) => {
         connector(connectOptions(url), (error, socket) => resolve(error ? null : socket));
       });
@@ -177,6 +198,17 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       await Promise.all(all.map(retire));
     },
   };
+}
+
+/** A certificate the client does not trust will not be trusted on a retry either. */
+function isCertificateError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === "string" &&
+    (code.includes("CERT") ||
+      code.includes("SELF_SIGNED") ||
+      code === "UNABLE_TO_VERIFY_LEAF_SIGNATURE")
+  );
 }
 
 function describe(error: unknown): string {
