@@ -22,8 +22,19 @@ import { crc32c } from "./integrity/crc32c.js";
 import { send } from "./http.js";
 import { RemoteChanged, withRetries } from "./retrying.js";
 
-/** Writes are batched to about this size: small writes cost ~1.8x more per byte on ext4 here. */
-const WRITE_BATCH = 1024 * 1024;
+/**
+ * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane holds up to
+ * two batches, so many lanes get smaller ones: the lanes' buffers stay near WRITE_BUDGET in all.
+ */
+const WRITE_BUDGET = 4 * 1024 * 1024;
+const batchSize = (lanes: number): number =>
+  Math.min(1024 * 1024, Math.max(256 * 1024, WRITE_BUDGET / lanes));
+/**
+ * Every socket read is a fresh 64 KiB buffer, and V8 frees them only when a collection runs,
+ * which it may put off for tens of megabytes. Where the host exposes gc (the CLI does), a
+ * young-generation collection every GC_EVERY bytes keeps that garbage small and cheap to sweep.
+ */
+const GC_EVERY = 16 * 1024 * 1024;
 /** A checkpoint is due after this much new data, or CHECKPOINT_MS, whichever comes first. */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 1000;
@@ -49,6 +60,8 @@ export interface TransferContext {
   ranges: boolean;
 }
 
+const collectYoungGarbage = (globalThis as { gc?: (options: { type: "minor" }) => void }).gc;
+
 /** A response on its way to a segment (the first request's becomes lane 0's first segment). */
 export interface FirstResponse {
   response: TransportResponse;
@@ -64,6 +77,10 @@ export class Transfer {
   #failure: unknown;
   #receiving = 0;
   #sinceCheckpoint = 0;
+  #sinceCollection = 0;
+  #batch = batchSize(1);
+  /** Each lane's two batch buffers, reused for every segment it fetches. */
+  readonly #buffers = new Map<number, [Buffer, Buffer]>();
   #checkpointing: Promise<void> | null = null;
 
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
@@ -83,6 +100,7 @@ export class Transfer {
    * checkpoint records what is on disk, and the first error is thrown.
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
+    this.#batch = batchSize(lanes);
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
     const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
@@ -200,13 +218,15 @@ export class Transfer {
   }
 
   /**
-   * Streams a body into the segment in batches. One write is in flight while the next batch
-   * arrives, so receiving and writing overlap without buffering more than two batches a lane.
+   * Streams a body into the segment. Bytes are copied into the lane's two batch buffers: one is
+   * being written while the other fills, so receiving and writing overlap, and the socket's own
+   * buffers are dropped at once instead of waiting for a write.
    */
   async #receive(segment: Segment, { response, offset, end }: FirstResponse): Promise<void> {
     let skip = segment.pos - offset;
-    const batch: Uint8Array[] = [];
-    let batched = 0;
+    const buffers = this.#buffersOf(segment.lane);
+    let filling = 0;
+    let filled = 0;
     let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
@@ -217,21 +237,27 @@ export class Transfer {
           skip -= dropped;
           data = data.subarray(dropped);
         }
-        batch.push(data);
-        batched += data.length;
-        const room = segment.end - segment.claimed;
-        if (batched >= WRITE_BATCH || batched >= room) {
+        while (data.length > 0) {
+          const buffer = buffers[filling]!;
+          const copied = Math.min(data.length, buffer.length - filled);
+          buffer.set(data.subarray(0, copied), filled);
+          filled += copied;
+          data = data.subarray(copied);
+          if (filled < buffer.length && filled < segment.end - segment.claimed) continue;
           await writing;
-          writing = this.#flush(segment, batch.splice(0), batched);
+          writing = this.#flush(segment, buffer.subarray(0, filled));
           // A failed write is reported by the next await; until then it must not go unhandled.
           writing.catch(() => {});
-          batched = 0;
-          // Stolen below where this response runs: stop reading, the connection goes with it.
-          if (segment.claimed >= segment.end && segment.end < end) break;
+          filling = 1 - filling;
+          filled = 0;
+          // The segment is complete or was stolen: whatever else this response carries is not ours.
+          if (segment.claimed >= segment.end) break;
         }
+        // Stolen below where this response runs: stop reading, the connection goes with it.
+        if (segment.claimed >= segment.end && segment.end < end) break;
       }
       await writing;
-      if (batched > 0) await this.#flush(segment, batch, batched);
+      if (filled > 0) await this.#flush(segment, buffers[filling]!.subarray(0, filled));
     } finally {
       this.#receiving--;
       response.cancel();
@@ -240,20 +266,32 @@ export class Transfer {
     }
   }
 
+  #buffersOf(lane: number): [Buffer, Buffer] {
+    let pair = this.#buffers.get(lane);
+    if (!pair) {
+      pair = [Buffer.allocUnsafeSlow(this.#batch), Buffer.allocUnsafeSlow(this.#batch)];
+      this.#buffers.set(lane, pair);
+    }
+    return pair;
+  }
+
   /** Writes what the planner still allows of a batch, then records it (with its CRC). */
-  async #flush(segment: Segment, batch: Uint8Array[], batched: number): Promise<void> {
+  async #flush(segment: Segment, batch: Buffer): Promise<void> {
     const { planner, file, hasher } = this.#c;
-    const allowed = planner.claim(segment, batched);
+    const allowed = planner.claim(segment, batch.length);
     if (allowed === 0) return;
-    const buffers = take(batch, allowed);
-    let crc = segment.crc;
-    for (const buffer of buffers) crc = crc32c(buffer, crc);
-    const at = segment.claimed - allowed;
-    await file.write(buffers, at);
+    const data = batch.subarray(0, allowed);
+    const crc = crc32c(data, segment.crc);
+    await file.write([data], segment.claimed - allowed);
     planner.advance(segment, allowed, crc);
     hasher.advance(planner.frontier);
     this.#sinceCheckpoint += allowed;
     if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) void this.#checkpoint();
+    this.#sinceCollection += allowed;
+    if (this.#sinceCollection >= GC_EVERY) {
+      this.#sinceCollection = 0;
+      collectYoungGarbage?.({ type: "minor" });
+    }
   }
 
   /**
@@ -274,17 +312,4 @@ export class Transfer {
       });
     return this.#checkpointing;
   }
-}
-
-/** The first `count` bytes of a list of buffers, without copying. */
-function take(buffers: Uint8Array[], count: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let left = count;
-  for (const buffer of buffers) {
-    if (left === 0) break;
-    const piece = buffer.length <= left ? buffer : buffer.subarray(0, left);
-    out.push(piece);
-    left -= piece.length;
-  }
-  return out;
 }

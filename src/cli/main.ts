@@ -2,12 +2,17 @@
  * The parget command: parse, download each URL in turn, render events, exit with a status.
  * With several URLs a failure does not stop the rest; the exit status is the highest one seen.
  */
+import { setFlagsFromString } from "node:v8";
 import { download, exitCodeOf, EXIT } from "../index.js";
 import { parseArgs } from "./flags.js";
 import { errorMessage } from "./reporters/format.js";
 import { createReporter } from "./reporters/index.js";
 
 const INTERRUPTED = 130;
+
+// Every socket read is a short-lived 64 KiB buffer. Letting V8's young generation grow (its
+// default) only delays collecting them: at 16 connections it costs ~25 MiB of RSS, for no speed.
+setFlagsFromString("--semi-space-growth-factor=1");
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const args = await parseArgs(argv);
