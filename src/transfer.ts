@@ -4,6 +4,8 @@
  * the resume state and progress live here; decisions come from core/, bytes go through io/.
  */
 import { setMaxListeners } from "node:events";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Transport, TransportResponse } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
@@ -30,11 +32,15 @@ const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
   Math.min(1024 * 1024, Math.max(256 * 1024, WRITE_BUDGET / lanes));
 /**
- * Every socket read is a fresh 64 KiB buffer, and V8 frees them only when a collection runs,
- * which it may put off for tens of megabytes. Where the host exposes gc (the CLI does), a
- * young-generation collection every GC_EVERY bytes keeps that garbage small and cheap to sweep.
+ * Hedging: a lane with nothing to do races a segment's lone lane for its remaining bytes when
+ * that lane would need more than HEDGE_AFTER_MS and more than HEDGE_RATIO times as long as the
+ * idle lane. Rates are judged only after RATE_WARMUP_MS of a response.
  */
-const GC_EVERY = 16 * 1024 * 1024;
+const HEDGE_AFTER_MS = 500;
+const HEDGE_RATIO = 2;
+const RATE_WARMUP_MS = 300;
+/** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
+const IDLE_RECHECK_MS = 100;
 /** A checkpoint is due after this much new data, or CHECKPOINT_MS, whichever comes first. */
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 1000;
@@ -60,8 +66,6 @@ export interface TransferContext {
   ranges: boolean;
 }
 
-const collectYoungGarbage = (globalThis as { gc?: (options: { type: "minor" }) => void }).gc;
-
 /** A response on its way to a segment (the first request's becomes lane 0's first segment). */
 export interface FirstResponse {
   response: TransportResponse;
@@ -77,8 +81,15 @@ export class Transfer {
   #failure: unknown;
   #receiving = 0;
   #sinceCheckpoint = 0;
-  #sinceCollection = 0;
   #batch = batchSize(1);
+  /** Each lane's current (or last) response: when its first byte came and how many since. */
+  readonly #rates = new Map<number, { since: number; bytes: number }>();
+  /** The lane that started each segment: the one a hedge would race. */
+  readonly #owners = new Map<Segment, number>();
+  /** Responses reading into each segment, cancelled once the segment is complete. */
+  readonly #readers = new Map<Segment, Set<TransportResponse>>();
+  /** Resolved (and replaced) whenever a segment finishes or is left: wakes idle lanes. */
+  #changed = signal();
   /** Each lane's two batch buffers, reused for every segment it fetches. */
   readonly #buffers = new Map<number, [Buffer, Buffer]>();
   #checkpointing: Promise<void> | null = null;
@@ -117,10 +128,10 @@ export class Transfer {
       }
     } finally {
       clearInterval(timer);
-      for (const segment of this.#c.planner.active) this.#c.planner.release(segment);
-      // A checkpoint may be under way with an older picture; after it, one records the last writes.
+      // A checkpoint may be under way with an older picture; after it, one records the last writes
+      // (so a kill during verification refetches nothing).
       await this.#checkpointing;
-      if (this.#failure !== undefined) await this.#checkpoint();
+      await this.#checkpoint();
     }
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -131,41 +142,99 @@ export class Transfer {
   }
 
   async #lane(lane: number, first: FirstResponse | undefined): Promise<void> {
+    const { planner } = this.#c;
     let initial = first;
-    for (let segment = this.#c.planner.next(lane); segment; segment = this.#c.planner.next(lane)) {
-      if (this.#abort.signal.aborted) return;
-      await this.#fetchSegment(segment, initial);
-      initial = undefined;
+    try {
+      while (!this.#abort.signal.aborted && !planner.isComplete) {
+        const segment = planner.next((s) => this.#isStraggler(s, lane));
+        if (!segment) {
+          initial?.response.cancel();
+          initial = undefined;
+          await this.#idle();
+          continue;
+        }
+        if (!this.#owners.has(segment)) this.#owners.set(segment, lane);
+        try {
+          await this.#fetchSegment(lane, segment, initial);
+        } finally {
+          planner.leave(segment);
+          this.#notify();
+        }
+        initial = undefined;
+      }
+    } finally {
+      initial?.response.cancel();
     }
-    initial?.response.cancel();
   }
 
-  /** Fetches one segment to its (possibly shrinking) end, retrying on its own. */
-  async #fetchSegment(segment: Segment, first: FirstResponse | undefined): Promise<void> {
+  /** Waits until a segment finishes, or a little while, whichever comes first. */
+  async #idle(): Promise<void> {
+    const timer = sleep(IDLE_RECHECK_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
+    await Promise.race([this.#changed.promise, timer]);
+  }
+
+  #notify(): void {
+    this.#changed.resolve();
+    this.#changed = signal();
+  }
+
+  /** Whether `lane` would finish `segment`'s remaining bytes much sooner than its own lane. */
+  #isStraggler(segment: Segment, lane: number): boolean {
+    const owner = this.#owners.get(segment);
+    if (owner === undefined || owner === lane) return false;
+    const now = performance.now();
+    const theirs = this.#rates.get(owner);
+    if (!theirs || now - theirs.since < RATE_WARMUP_MS) return false;
+    const rates = [...this.#rates.values()].map((r) => r.bytes / Math.max(1, now - r.since));
+    const mine = this.#rates.get(lane);
+    const myRate = mine ? mine.bytes / Math.max(1, now - mine.since) : Math.max(...rates);
+    const left = segment.end - segment.claimed;
+    const theirMs = left / Math.max(theirs.bytes / (now - theirs.since), 1e-3);
+    return theirMs > HEDGE_AFTER_MS && theirMs > HEDGE_RATIO * (left / Math.max(myRate, 1e-3));
+  }
+
+  /**
+   * Fetches a segment until every byte of it is claimed (by this lane, or by a lane racing it),
+   * retrying on its own.
+   */
+  async #fetchSegment(
+    lane: number,
+    segment: Segment,
+    first: FirstResponse | undefined,
+  ): Promise<void> {
     let pending = first;
     const scope = {
       retries: this.#c.retries,
       signal: this.#abort.signal,
       url: this.#c.url,
       emit: this.#c.emit,
-      range: (): [number, number] => [segment.pos, segment.end - 1],
-      progress: () => segment.pos,
+      range: (): [number, number] => [segment.claimed, segment.end - 1],
+      progress: () => segment.claimed,
     };
     await withRetries(scope, async () => {
-      const answer = pending ?? (await this.#request(segment));
+      if (segment.claimed >= segment.end) return;
+      const answer = pending ?? (await this.#request(lane, segment));
       pending = undefined;
-      await this.#receive(segment, answer);
-      if (segment.pos < segment.end) {
-        throw new NetworkError(`connection closed at byte ${segment.pos}, short of ${segment.end}`);
+      try {
+        await this.#receive(lane, segment, answer);
+      } catch (error) {
+        // Cancelled because another lane completed the segment: nothing went wrong.
+        if (segment.claimed >= segment.end) return;
+        throw error;
+      }
+      if (segment.claimed < segment.end) {
+        throw new NetworkError(
+          `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
+        );
       }
     }).finally(() => pending?.response.cancel());
   }
 
   /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
-  async #request(segment: Segment): Promise<FirstResponse> {
+  async #request(lane: number, segment: Segment): Promise<FirstResponse> {
     const c = this.#c;
     // The segment may be stolen from while the request is out: judge the answer by what was asked.
-    const asked = { start: segment.pos, end: segment.end };
+    const asked = { start: segment.claimed, end: segment.end };
     const headers: Record<string, string> = {
       ...c.headers,
       range: formatRange(asked.start, asked.end),
@@ -175,7 +244,7 @@ export class Transfer {
     const { response } = await send(c.transport, {
       url: c.url,
       headers,
-      lane: segment.lane,
+      lane,
       signal: this.#abort.signal,
       idleTimeoutMs: c.idleTimeoutMs,
     });
@@ -222,44 +291,59 @@ export class Transfer {
    * being written while the other fills, so receiving and writing overlap, and the socket's own
    * buffers are dropped at once instead of waiting for a write.
    */
-  async #receive(segment: Segment, { response, offset, end }: FirstResponse): Promise<void> {
-    let skip = segment.pos - offset;
-    const buffers = this.#buffersOf(segment.lane);
+  async #receive(
+    lane: number,
+    segment: Segment,
+    { response, offset, end }: FirstResponse,
+  ): Promise<void> {
+    const buffers = this.#buffersOf(lane);
+    const readers = this.#readers.get(segment) ?? new Set();
+    this.#readers.set(segment, readers.add(response));
+    const rate = { since: performance.now(), bytes: 0 };
+    this.#rates.set(lane, rate);
+    /** File offset of the next byte this response delivers, and of the batch being filled. */
+    let at = offset;
+    let batchAt = at;
     let filling = 0;
     let filled = 0;
     let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
+        rate.bytes += chunk.length;
         let data = chunk;
-        if (skip > 0) {
-          const dropped = Math.min(skip, data.length);
-          skip -= dropped;
-          data = data.subarray(dropped);
+        // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
+        if (filled === 0 && at < segment.claimed) {
+          const stale = Math.min(data.length, segment.claimed - at);
+          data = data.subarray(stale);
+          at += stale;
         }
+        if (filled === 0) batchAt = at;
         while (data.length > 0) {
           const buffer = buffers[filling]!;
           const copied = Math.min(data.length, buffer.length - filled);
           buffer.set(data.subarray(0, copied), filled);
           filled += copied;
+          at += copied;
           data = data.subarray(copied);
-          if (filled < buffer.length && filled < segment.end - segment.claimed) continue;
+          if (filled < buffer.length && at < segment.end) continue;
           await writing;
-          writing = this.#flush(segment, buffer.subarray(0, filled));
+          writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
           // A failed write is reported by the next await; until then it must not go unhandled.
           writing.catch(() => {});
           filling = 1 - filling;
           filled = 0;
-          // The segment is complete or was stolen: whatever else this response carries is not ours.
-          if (segment.claimed >= segment.end) break;
+          batchAt = at;
+          if (at >= segment.end) break;
         }
-        // Stolen below where this response runs: stop reading, the connection goes with it.
-        if (segment.claimed >= segment.end && segment.end < end) break;
+        // Complete, stolen below where this response runs, or overtaken: stop reading.
+        if (segment.claimed >= segment.end && at < end) break;
       }
       await writing;
-      if (filled > 0) await this.#flush(segment, buffers[filling]!.subarray(0, filled));
+      if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
       this.#receiving--;
+      readers.delete(response);
       response.cancel();
       // Whatever happened, the segment's last write has settled before anyone looks at it again.
       await writing?.catch(() => {});
@@ -275,23 +359,23 @@ export class Transfer {
     return pair;
   }
 
-  /** Writes what the planner still allows of a batch, then records it (with its CRC). */
-  async #flush(segment: Segment, batch: Buffer): Promise<void> {
+  /** Writes what is still unclaimed of a batch received at `at`, then records it with its CRC. */
+  async #flush(segment: Segment, at: number, batch: Buffer): Promise<void> {
     const { planner, file, hasher } = this.#c;
-    const allowed = planner.claim(segment, batch.length);
-    if (allowed === 0) return;
-    const data = batch.subarray(0, allowed);
-    const crc = crc32c(data, segment.crc);
-    await file.write([data], segment.claimed - allowed);
-    planner.advance(segment, allowed, crc);
+    const claim = planner.claim(segment, at, batch.length);
+    if (!claim) return;
+    const data = batch.subarray(claim.skip, claim.skip + claim.length);
+    const crc = crc32c(data);
+    await file.write([data], claim.offset);
+    planner.written(segment, claim, crc);
     hasher.advance(planner.frontier);
-    this.#sinceCheckpoint += allowed;
-    if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) void this.#checkpoint();
-    this.#sinceCollection += allowed;
-    if (this.#sinceCollection >= GC_EVERY) {
-      this.#sinceCollection = 0;
-      collectYoungGarbage?.({ type: "minor" });
+    if (segment.pos >= segment.end) {
+      // Whoever was racing for these bytes lost: stop them now rather than at their next chunk.
+      for (const other of this.#readers.get(segment) ?? []) other.cancel();
+      this.#readers.delete(segment);
     }
+    this.#sinceCheckpoint += claim.length;
+    if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) void this.#checkpoint();
   }
 
   /**
@@ -312,4 +396,11 @@ export class Transfer {
       });
     return this.#checkpointing;
   }
+}
+
+/** A promise with its resolver (Promise.withResolvers needs Node 22). */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

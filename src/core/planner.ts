@@ -1,9 +1,11 @@
 /**
  * The range planner: which bytes each connection ("lane") fetches next. Pure bookkeeping, no I/O.
  *
- * A segment's life: assigned to a lane → bytes claimed (a write is under way) → bytes advanced
- * (written) → done when pos reaches end. Another lane may steal the unclaimed tail of a segment at
- * any time, which shrinks the victim's `end`; the victim notices and stops there.
+ * A segment's life: handed to a lane → bytes claimed (a write is under way) → bytes written →
+ * done when every byte up to `end` is written. Another lane may steal the unclaimed tail of a
+ * segment at any time, which shrinks its `end`; or, when nothing is left to steal, race a slow
+ * segment's lane for its remaining bytes (a hedge). Both lanes then read the same range; each
+ * byte is claimed, and so written, once, by whichever lane brings it first.
  *
  *   start ........ pos ........ claimed ........ end
  *   |  written   |  being written  |  still to fetch |
@@ -19,15 +21,29 @@ export interface Extent {
 
 export interface Segment {
   readonly id: number;
-  lane: number;
   readonly start: number;
-  /** Next byte to write; [start, pos) is written and described by `crc`. */
+  /** [start, pos) is written and described by `crc`. */
   pos: number;
-  /** Bytes up to here are promised to a write in flight. */
+  crc: number;
+  /** Bytes up to here are claimed by a write, finished or not; the next claim starts here. */
   claimed: number;
   /** Exclusive; only ever shrinks (a steal). */
   end: number;
-  crc: number;
+  /** Lanes working on it: 1, or 2 while a hedge races the first. */
+  lanes: number;
+  /** Claims in order, their writes not all finished yet. */
+  readonly pending: Claim[];
+}
+
+/** Bytes of a segment promised to one write. */
+export interface Claim {
+  /** Where the bytes go in the file. */
+  offset: number;
+  length: number;
+  /** How many bytes at the start of the caller's data were already claimed (to be skipped). */
+  skip: number;
+  /** Set when the write is done: the CRC32C of these bytes alone. */
+  crc?: number;
 }
 
 export type Crc32cCombine = (crcA: number, crcB: number, lengthB: number) => number;
@@ -111,42 +127,64 @@ export class RangePlanner {
   }
 
   /**
-   * Gives `lane` its next segment: the next unassigned piece, else (dynamic mode only) the tail
-   * half of the segment with the most left to fetch. Null when nothing is left for this lane.
+   * Gives `lane` its next segment: the next unassigned piece; else (dynamic mode) the tail half of
+   * the segment with the most left to fetch; else a segment that `isStraggler` names, to race its
+   * lane for the rest. Null when nothing is left for this lane.
    */
-  next(lane: number): Segment | null {
+  next(isStraggler: (segment: Segment) => boolean = () => false): Segment | null {
     const gap = this.#gaps[0];
     if (gap) {
       const end = Math.min(gap.end, gap.start + this.#pieceSize);
-      const segment = this.#open(lane, gap.start, end);
+      const segment = this.#open(gap.start, end);
       if (end === gap.end) this.#gaps.shift();
       else gap.start = end;
       return segment;
     }
-    if (this.#chunkSize !== undefined) return null;
-    return this.#steal(lane);
+    return (this.#chunkSize === undefined ? this.#steal() : null) ?? this.#hedge(isStraggler);
   }
 
-  /** Promises up to `bytes` at `pos` to a write; returns how many may be written (0 past `end`). */
-  claim(segment: Segment, bytes: number): number {
-    const allowed = Math.max(0, Math.min(bytes, segment.end - segment.claimed));
-    segment.claimed += allowed;
-    return allowed;
+  /**
+   * Claims what is new in `length` bytes of the segment's range that a lane received starting at
+   * `at`: the part below `claimed` came first through another lane (or was never needed), the
+   * part past `end` was stolen. Null when nothing is new. Claims never leave a hole: a lane's
+   * stream starts at or before `claimed` and only moves forward.
+   */
+  claim(segment: Segment, at: number, length: number): Claim | null {
+    if (at > segment.claimed)
+      throw new Error(`claim at ${at} leaves a hole after ${segment.claimed}`);
+    const from = segment.claimed;
+    const to = Math.min(at + length, segment.end);
+    if (to <= from) return null;
+    const claim: Claim = { offset: from, length: to - from, skip: from - at };
+    segment.claimed = to;
+    segment.pending.push(claim);
+    return claim;
   }
 
-  /** Records that the claimed bytes at `pos` are written; `crc` now covers [start, pos + bytes). */
-  advance(segment: Segment, bytes: number, crc: number): void {
-    if (segment.pos + bytes > segment.claimed) throw new Error("advance past claimed bytes");
-    segment.pos += bytes;
-    segment.crc = crc;
-    if (segment.pos === segment.end) this.#finish(segment);
+  /** A claim's write is done. Written bytes count once every earlier claim is written too. */
+  written(segment: Segment, claim: Claim, crc: number): void {
+    claim.crc = crc;
+    while (segment.pending[0]?.crc !== undefined) {
+      const done = segment.pending.shift()!;
+      segment.crc =
+        segment.pos === segment.start
+          ? done.crc!
+          : this.#combine(segment.crc, done.crc!, done.length);
+      segment.pos += done.length;
+    }
+    if (segment.pos === segment.end && segment.pending.length === 0) this.#finish(segment);
   }
 
-  /** A lane stops working on a segment (fatal error or abort): its unwritten bytes go back. */
-  release(segment: Segment): void {
-    if (!this.#active.has(segment.id)) return;
-    segment.claimed = segment.pos;
+  /**
+   * A lane stops working on a segment (finished, failed or aborted) after its writes settled. When
+   * no lane is left on an unfinished segment, its claimed-but-unwritten and unfetched bytes go back.
+   */
+  leave(segment: Segment): void {
+    segment.lanes = Math.max(0, segment.lanes - 1);
+    if (segment.lanes > 0 || !this.#active.has(segment.id)) return;
     this.#active.delete(segment.id);
+    segment.pending.length = 0;
+    segment.claimed = segment.pos;
     if (segment.pos > segment.start) {
       this.#addDone({ start: segment.start, end: segment.pos, crc: segment.crc });
     }
@@ -165,34 +203,53 @@ export class RangePlanner {
     return merged;
   }
 
-  #open(lane: number, start: number, end: number): Segment {
+  #open(start: number, end: number): Segment {
     const segment: Segment = {
       id: this.#nextId++,
-      lane,
       start,
       pos: start,
+      crc: 0,
       claimed: start,
       end,
-      crc: 0,
+      lanes: 1,
+      pending: [],
     };
     this.#active.set(segment.id, segment);
     return segment;
   }
 
-  #steal(lane: number): Segment | null {
-    let victim: Segment | undefined;
-    for (const s of this.#active.values()) {
-      if (!victim || s.end - s.claimed > victim.end - victim.claimed) victim = s;
-    }
+  #steal(): Segment | null {
+    const victim = this.#mostLeft(() => true);
     if (!victim) return null;
     const left = victim.end - victim.claimed;
     if (left < 2 * this.#minSplit) return null;
     let cut = victim.claimed + Math.floor(left / 2);
     const aligned = cut - (cut % ALIGN);
     if (aligned - victim.claimed >= this.#minSplit) cut = aligned;
-    const stolen = this.#open(lane, cut, victim.end);
+    const stolen = this.#open(cut, victim.end);
     victim.end = cut;
     return stolen;
+  }
+
+  /** Joins a lone, slow segment: the caller fetches from its `claimed` byte on. */
+  #hedge(isStraggler: (segment: Segment) => boolean): Segment | null {
+    const target = this.#mostLeft((s) => s.lanes === 1 && isStraggler(s));
+    if (!target) return null;
+    target.lanes++;
+    return target;
+  }
+
+  #mostLeft(eligible: (segment: Segment) => boolean): Segment | undefined {
+    let best: Segment | undefined;
+    for (const s of this.#active.values()) {
+      if (
+        s.end > s.claimed &&
+        eligible(s) &&
+        (!best || s.end - s.claimed > best.end - best.claimed)
+      )
+        best = s;
+    }
+    return best;
   }
 
   #finish(segment: Segment): void {

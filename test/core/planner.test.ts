@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { RangePlanner, type Segment } from "../../src/core/planner.js";
+import { RangePlanner, type Claim, type Segment } from "../../src/core/planner.js";
 import { crc32c, crc32cCombine } from "../../src/integrity/crc32c.js";
 
 const MiB = 1024 * 1024;
@@ -19,17 +19,25 @@ const planner = (
     ...extra,
   });
 
-/** Writes `bytes` of a segment the way a lane does: claim, then advance with the running CRC. */
-function write(p: RangePlanner, s: Segment, content: Uint8Array, bytes: number): number {
-  const allowed = p.claim(s, bytes);
-  const crc = crc32c(content.subarray(s.pos, s.pos + allowed), s.crc);
-  p.advance(s, allowed, crc);
-  return allowed;
+/** Writes `length` bytes of a segment received from `at`, the way a lane does. */
+function write(
+  p: RangePlanner,
+  s: Segment,
+  content: Uint8Array,
+  at: number,
+  length: number,
+): Claim | null {
+  const claim = p.claim(s, at, length);
+  if (claim)
+    p.written(s, claim, crc32c(content.subarray(claim.offset, claim.offset + claim.length)));
+  return claim;
 }
+const writeAll = (p: RangePlanner, s: Segment, content: Uint8Array) =>
+  write(p, s, content, s.claimed, s.end - s.claimed);
 
 test("splits the file evenly across lanes, first piece at byte 0", () => {
   const p = planner(64 * MiB, 4);
-  const pieces = [0, 1, 2, 3].map((lane) => p.next(lane));
+  const pieces = [0, 1, 2, 3].map(() => p.next());
   assert.deepEqual(
     pieces.map((s) => [s?.start, s?.end]),
     [
@@ -43,28 +51,27 @@ test("splits the file evenly across lanes, first piece at byte 0", () => {
 
 test("pieces are capped and handed out in file order, so the written prefix grows from 0", () => {
   const p = planner(256 * MiB, 4, { maxPiece: 16 * MiB });
-  const starts = Array.from({ length: 6 }, (_, i) => p.next(i % 4)!.start / MiB);
+  const starts = Array.from({ length: 6 }, () => p.next()!.start / MiB);
   assert.deepEqual(starts, [0, 16, 32, 48, 64, 80]);
 });
 
 test("a single lane gets the whole file in one piece, whatever the cap", () => {
   const p = planner(256 * MiB, 1, { maxPiece: 16 * MiB });
-  assert.equal(p.next(0)!.end, 256 * MiB);
+  assert.equal(p.next()!.end, 256 * MiB);
 });
 
 test("a small file gets no piece smaller than the minimum split", () => {
   const p = planner(3 * MiB, 8);
-  const pieces = Array.from({ length: 8 }, (_, lane) => p.next(lane)).filter(Boolean);
+  const pieces = Array.from({ length: 8 }, () => p.next()).filter(Boolean);
   assert.equal(pieces.length, 3);
 });
 
 test("an idle lane steals the unclaimed tail half of the largest segment, aligned", () => {
   const p = planner(64 * MiB, 2);
-  const a = p.next(0)!;
-  const b = p.next(1)!;
-  const content = new Uint8Array(64 * MiB);
-  write(p, b, content, b.end - b.start);
-  const stolen = p.next(1)!;
+  const a = p.next()!;
+  const b = p.next()!;
+  writeAll(p, b, new Uint8Array(64 * MiB));
+  const stolen = p.next()!;
   assert.equal(a.end, stolen.start);
   assert.equal(stolen.end, 32 * MiB);
   assert.equal(stolen.start, 16 * MiB);
@@ -72,22 +79,65 @@ test("an idle lane steals the unclaimed tail half of the largest segment, aligne
 });
 
 test("bytes claimed for a write in flight are never stolen", () => {
-  const p = planner(8 * MiB, 2, { lanes: 2 });
-  const a = p.next(0)!;
-  p.next(1);
-  p.claim(a, 3 * MiB);
-  // Lane 1 finished its piece; lane 0 has 1 MiB unclaimed: too small to split.
-  const b = p.active.find((s) => s.lane === 1)!;
-  write(p, b, new Uint8Array(8 * MiB), b.end - b.start);
-  assert.equal(p.next(1), null);
+  const p = planner(8 * MiB, 2);
+  const a = p.next()!;
+  const b = p.next()!;
+  p.claim(a, 0, 3 * MiB);
+  writeAll(p, b, new Uint8Array(8 * MiB));
+  // Lane 0 has 1 MiB unclaimed: too small to split, and no straggler was named.
+  assert.equal(p.next(), null);
+});
+
+test("a hedge joins a straggler; each byte is claimed once, whoever brings it", () => {
+  const content = new Uint8Array(4 * MiB).map((_, i) => (i * 31) % 256);
+  const p = planner(4 * MiB, 2, { minSplit: 4 * MiB });
+  const slow = p.next()!;
+  write(p, slow, content, 0, MiB);
+  assert.equal(p.next(), null, "nothing to steal, no straggler named");
+  const hedge = p.next((s) => s === slow)!;
+  assert.equal(hedge, slow);
+  assert.equal(hedge.lanes, 2);
+  assert.equal(
+    p.next(() => true),
+    null,
+    "a segment is raced by two lanes at most",
+  );
+  // The hedge asks from `claimed` on and overtakes; the slow lane's late bytes are skipped.
+  const fast = write(p, hedge, content, MiB, 3 * MiB)!;
+  assert.deepEqual([fast.offset, fast.length, fast.skip], [MiB, 3 * MiB, 0]);
+  assert.equal(write(p, slow, content, MiB, 64 * 1024), null);
+  assert.ok(p.isComplete);
+  assert.deepEqual(p.extents(), [{ start: 0, end: 4 * MiB, crc: crc32c(content) }]);
+});
+
+test("a claim that overlaps what is claimed keeps only the new part", () => {
+  const p = planner(4 * MiB, 1);
+  const s = p.next()!;
+  p.claim(s, 0, MiB);
+  const claim = p.claim(s, MiB / 2, MiB)!;
+  assert.deepEqual([claim.offset, claim.length, claim.skip], [MiB, MiB / 2, MiB / 2]);
+  assert.throws(() => p.claim(s, 2 * MiB, 10), /hole/);
+});
+
+test("writes may finish out of order; bytes count once every earlier claim is written", () => {
+  const content = new Uint8Array(2 * MiB).map((_, i) => i % 253);
+  const p = planner(2 * MiB, 1);
+  const s = p.next()!;
+  const first = p.claim(s, 0, MiB)!;
+  const second = p.claim(s, MiB, MiB)!;
+  p.written(s, second, crc32c(content.subarray(MiB)));
+  assert.equal(s.pos, 0);
+  p.written(s, first, crc32c(content.subarray(0, MiB)));
+  assert.ok(p.isComplete);
+  assert.deepEqual(p.extents(), [{ start: 0, end: 2 * MiB, crc: crc32c(content) }]);
 });
 
 test("fixed chunk size hands out chunks in order and never steals", () => {
   const p = planner(10 * MiB, 2, { chunkSize: 4 * MiB });
-  assert.deepEqual([p.next(0)!.end, p.next(1)!.end], [4 * MiB, 8 * MiB]);
-  const last = p.next(0)!;
+  assert.deepEqual([p.next()!.end, p.next()!.end], [4 * MiB, 8 * MiB]);
+  const last = p.next()!;
   assert.deepEqual([last.start, last.end], [8 * MiB, 10 * MiB]);
-  assert.equal(p.next(1), null);
+  assert.equal(p.next(), null);
 });
 
 test("resumes around extents already on disk and starts at the first missing byte", () => {
@@ -102,29 +152,30 @@ test("resumes around extents already on disk and starts at the first missing byt
   assert.equal(p.firstMissing, MiB);
   assert.equal(p.frontier, MiB);
   assert.equal(p.writtenBytes, 2 * MiB);
-  for (let s = p.next(0); s; s = p.next(0)) write(p, s, content, s.end - s.start);
+  for (let s = p.next(); s; s = p.next()) writeAll(p, s, content);
   assert.ok(p.isComplete);
   assert.deepEqual(p.extents(), [{ start: 0, end: 10 * MiB, crc: crc32c(content) }]);
 });
 
-test("release returns unwritten bytes and keeps the written part", () => {
+test("leaving an unfinished segment keeps the written part and returns the rest", () => {
   const p = planner(4 * MiB, 1);
-  const s = p.next(0)!;
-  write(p, s, new Uint8Array(4 * MiB), MiB);
-  p.release(s);
+  const s = p.next()!;
+  write(p, s, new Uint8Array(4 * MiB), 0, MiB);
+  p.claim(s, MiB, MiB); // a write that never finished
+  p.leave(s);
   assert.equal(p.writtenBytes, MiB);
   assert.equal(p.firstMissing, MiB);
-  const again = p.next(0)!;
+  const again = p.next()!;
   assert.deepEqual([again.start, again.end], [MiB, 4 * MiB]);
 });
 
 test("a zero-byte file is complete at once", () => {
   const p = planner(0, 4);
   assert.ok(p.isComplete);
-  assert.equal(p.next(0), null);
+  assert.equal(p.next(), null);
 });
 
-test("property: every byte is written exactly once, whatever the steals, releases and resumes", () => {
+test("property: every byte is written exactly once, whatever the steals, hedges, leaves and write order", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 200_000 }),
@@ -132,7 +183,7 @@ test("property: every byte is written exactly once, whatever the steals, release
       fc.integer({ min: 1, max: 20_000 }),
       fc.option(fc.integer({ min: 1, max: 50_000 }), { nil: undefined }),
       fc.integer({ min: 1, max: 100_000 }),
-      fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat({ max: 9 })), { maxLength: 400 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat({ max: 11 })), { maxLength: 400 }),
       (size, lanes, minSplit, chunkSize, maxPiece, script) => {
         const content = new Uint8Array(size).map((_, i) => (i * 7919) % 256);
         const writes = new Uint8Array(size);
@@ -144,39 +195,51 @@ test("property: every byte is written exactly once, whatever the steals, release
           chunkSize,
           combine: crc32cCombine,
         });
-        const held = new Map<number, Segment>();
-        const record = (s: Segment, n: number) => {
-          const at = s.pos;
-          const done = write(p, s, content, n);
-          for (let i = at; i < at + done; i++) writes[i]!++;
+        // What each lane holds: its segment, where its stream is, and claims not yet written.
+        const held = new Map<number, { s: Segment; at: number; unwritten: Claim[] }>();
+        const finishWrites = (lane: number) => {
+          const h = held.get(lane);
+          for (const claim of h?.unwritten.splice(0) ?? []) {
+            for (let i = claim.offset; i < claim.offset + claim.length; i++) writes[i]!++;
+            p.written(
+              h!.s,
+              claim,
+              crc32c(content.subarray(claim.offset, claim.offset + claim.length)),
+            );
+          }
         };
-        // Random interleavings of lanes asking for work, writing, and giving up.
+        const leave = (lane: number) => {
+          finishWrites(lane);
+          p.leave(held.get(lane)!.s);
+          held.delete(lane);
+        };
         for (const [pick, amount, action] of script) {
           const lane = pick % lanes;
-          const s = held.get(lane);
-          if (!s || s.pos >= s.end) {
-            const next = p.next(lane);
-            if (next) held.set(lane, next);
-            else held.delete(lane);
+          const h = held.get(lane);
+          if (!h) {
+            // Any segment may be named a straggler: hedges race whichever one.
+            const s = p.next(() => action % 2 === 0);
+            if (s) held.set(lane, { s, at: s.claimed, unwritten: [] });
           } else if (action === 0) {
-            p.release(s);
-            held.delete(lane);
+            leave(lane);
+          } else if (action <= 3) {
+            finishWrites(lane); // writes of this lane finish, possibly after later claims of others
+          } else if (h.at >= h.s.end || h.s.claimed >= h.s.end) {
+            leave(lane);
           } else {
-            record(s, 1 + (amount % 30_000));
+            const length = 1 + (amount % 30_000);
+            const claim = p.claim(h.s, h.at, length);
+            h.at = Math.min(h.at + length, h.s.end);
+            if (claim) h.unwritten.push(claim);
           }
         }
-        // Then everyone drains their work.
-        for (let progress = true; progress;) {
-          progress = false;
-          for (let lane = 0; lane < lanes; lane++) {
-            let s = held.get(lane);
-            if (!s || s.pos >= s.end) s = p.next(lane) ?? undefined;
-            if (s) {
-              held.set(lane, s);
-              record(s, s.end - s.pos);
-              progress = true;
-            }
-          }
+        // Then every lane drains: writes finish, and each takes work until none is left.
+        for (const lane of [...held.keys()]) leave(lane);
+        for (let s = p.next(); s; s = p.next()) {
+          const claim = p.claim(s, s.claimed, s.end - s.claimed)!;
+          for (let i = claim.offset; i < claim.offset + claim.length; i++) writes[i]!++;
+          p.written(s, claim, crc32c(content.subarray(claim.offset, claim.offset + claim.length)));
+          p.leave(s);
         }
         assert.ok(p.isComplete);
         assert.ok(

@@ -146,14 +146,28 @@ for (const [what, fault] of misranges) {
 }
 
 test("a stalled body is abandoned after the idle timeout and retried", async (t) => {
+  // One connection: no idle lane can race the stalled one, so only the timeout can end it.
   const run = await faulty(
     t,
     "stall",
-    [{ kind: "stall", afterBytes: 32 * KiB, which: "range", times: 2 }],
-    { idleTimeoutMs: 500 },
+    [{ kind: "stall", afterBytes: 32 * KiB, which: "all", times: 2 }],
+    { idleTimeoutMs: 500, connections: 1 },
   );
   await succeeds(run, "stall");
   assert.equal(faultCount(run.server, "stall"), 2);
+});
+
+test("a stalled body among several lanes is raced by an idle lane before the timeout", async (t) => {
+  const run = await faulty(
+    t,
+    "stall-hedged",
+    [{ kind: "stall", afterBytes: 32 * KiB, which: "range", times: 1 }],
+    { idleTimeoutMs: 60_000, afterProbe: true },
+  );
+  const result = await run.result;
+  await assertContent(result.path, "stall-hedged", SIZE);
+  assert.equal(faultCount(run.server, "stall"), 1);
+  assert.equal(run.events.of("retry").length, 0);
 });
 
 for (const status of [404, 403, 401, 410]) {
