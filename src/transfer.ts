@@ -41,9 +41,13 @@ const HEDGE_RATIO = 2;
 const RATE_WARMUP_MS = 300;
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
 const IDLE_RECHECK_MS = 100;
-/** A checkpoint is due after this much new data, or CHECKPOINT_MS, whichever comes first. */
-const CHECKPOINT_BYTES = 64 * 1024 * 1024;
+/**
+ * A checkpoint is due every CHECKPOINT_MS, or sooner after a 32nd of the file (1 to 64 MiB) of
+ * new data: what a kill can cost in refetched bytes stays small next to the file.
+ */
 const CHECKPOINT_MS = 1000;
+const checkpointBytes = (size: number): number =>
+  Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.ceil(size / 32)));
 
 export interface TransferContext {
   transport: Transport;
@@ -82,6 +86,8 @@ export class Transfer {
   #receiving = 0;
   #sinceCheckpoint = 0;
   #batch = batchSize(1);
+  /** Set once the server answered a same-version If-Range with the whole file. */
+  #ifRangeRefused = false;
   /** Each lane's current (or last) response: when its first byte came and how many since. */
   readonly #rates = new Map<number, { since: number; bytes: number }>();
   /** The lane that started each segment: the one a hedge would race. */
@@ -239,7 +245,7 @@ export class Transfer {
       ...c.headers,
       range: formatRange(asked.start, asked.end),
     };
-    const ifRange = ifRangeValue(c.validators);
+    const ifRange = this.#ifRangeRefused ? undefined : ifRangeValue(c.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
     const { response } = await send(c.transport, {
       url: c.url,
@@ -275,8 +281,14 @@ export class Transfer {
       }
     }
     if (answer.kind === "full" && asked.start > 0 && c.ranges) {
-      // Same version, but the server ignored the range: retry rather than read up to `pos`.
       response.cancel();
+      if (ifRange !== undefined && comparison === "same") {
+        // Same version, yet If-Range failed: servers may judge a recent Last-Modified too weak
+        // (Apache, for a minute). Every 206 is still checked against the validators without it.
+        this.#ifRangeRefused = true;
+        throw new BadResponseError(`server refused If-Range: ${ifRange}`, { retryable: true });
+      }
+      // The server ignored the range: retry rather than read up to where the segment starts.
       throw new BadResponseError("server answered a range request with the whole file", {
         retryable: true,
       });
@@ -375,7 +387,7 @@ export class Transfer {
       this.#readers.delete(segment);
     }
     this.#sinceCheckpoint += claim.length;
-    if (this.#sinceCheckpoint >= CHECKPOINT_BYTES) void this.#checkpoint();
+    if (this.#sinceCheckpoint >= checkpointBytes(planner.size)) void this.#checkpoint();
   }
 
   /**

@@ -80,6 +80,24 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     };
   }
 
+  /**
+   * Settles when the first connection to an origin is made. Warmed connections wait for it: a
+   * server with a short listen queue (python's http.server keeps 5) drops SYNs beyond it, and
+   * the first request's own connection must not be the one that waits a second for a resend.
+   */
+  let closed = false;
+  const firstConnections = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  function firstConnection(origin: string): { promise: Promise<void>; resolve: () => void } {
+    let entry = firstConnections.get(origin);
+    if (!entry) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      entry = { promise, resolve };
+      firstConnections.set(origin, entry);
+    }
+    return entry;
+  }
+
   function newLane(url: URL, closing: Promise<void> | null): Lane {
     const proxy = proxyFor(url);
     const lane: Lane = { origin: url.origin, warmed: null, closing, client: undefined as never };
@@ -97,7 +115,12 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           connect: (connectOpts, callback) => {
             const warmed = lane.warmed;
             lane.warmed = null;
-            if (!warmed) return connector(connectOpts, callback);
+            if (!warmed) {
+              return connector(connectOpts, (...result) => {
+                firstConnection(url.origin).resolve();
+                callback(...result);
+              });
+            }
             void warmed.then((socket) => {
               if (socket && !socket.destroyed) callback(null, socket);
               else connector(connectOpts, callback);
@@ -187,12 +210,19 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       const lane = laneFor(url, index);
       // Through a proxy the handshake is the proxy's business.
       if (lane.warmed || proxyFor(url)) return;
-      lane.warmed = new Promise((resolve) => {
-        connector(connectOptions(url), (error, socket) => resolve(error ? null : socket));
-      });
+      lane.warmed = firstConnection(url.origin).promise.then(() =>
+        closed
+          ? null
+          : new Promise((resolve) => {
+              connector(connectOptions(url), (error, socket) => resolve(error ? null : socket));
+            }),
+      );
     },
 
     async close() {
+      // Warm-ups still waiting for a first connection give up now.
+      closed = true;
+      for (const entry of firstConnections.values()) entry.resolve();
       const all = [...lanes.values()];
       lanes.clear();
       await Promise.all(all.map(retire));

@@ -14,6 +14,11 @@ export interface FileSpec {
   etag?: string | false;
   /** Send the ETag as weak (`W/`), which `If-Range` never matches. @default false */
   weakEtag?: boolean;
+  /**
+   * `false`: a date in `If-Range` never matches, as Apache answers while Last-Modified is under a
+   * minute old. @default true
+   */
+  ifRangeDates?: boolean;
   /** `false` sends no Last-Modified. @default a date in 2024, a day later for each version */
   lastModified?: Date | false;
   /** Extra response headers, e.g. `content-disposition`, `x-goog-hash`, `content-type`. */

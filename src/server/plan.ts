@@ -37,7 +37,7 @@ export function interpret(
   const considered =
     mode === "yes" &&
     req.method === "GET" &&
-    ifRangeHolds(req.ifRange, file.etag, file.lastModified);
+    ifRangeHolds(req.ifRange, file.etag, file.lastModified, file.spec.ifRangeDates ?? true);
   const parsed = considered ? parseRange(req.range, file.size) : { kind: "none" as const };
   const requested = parsed.kind === "satisfiable" ? parsed.ranges : [];
   let answer: Answer = { kind: "full" };

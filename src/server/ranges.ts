@@ -53,6 +53,7 @@ export function ifRangeHolds(
   ifRange: string | undefined,
   etag: string | undefined,
   lastModified: Date | undefined,
+  acceptDates = true,
 ): boolean {
   if (ifRange === undefined) return true;
   const value = ifRange.trim();
@@ -60,7 +61,7 @@ export function ifRangeHolds(
     return etag !== undefined && !etag.startsWith("W/") && value === etag;
   }
   const date = Date.parse(value);
-  return lastModified !== undefined && date === lastModified.getTime();
+  return acceptDates && lastModified !== undefined && date === lastModified.getTime();
 }
 
 export function contentRange(range: ByteRange, size: number): string {

@@ -87,3 +87,28 @@ test("no validators at all: ranges are sent without If-Range and the file is ide
   await assertContent(result.path, "bare", size);
   for (const entry of server.stats.requestLog) assert.equal(entry.headers["if-range"], undefined);
 });
+
+test("a server that refuses If-Range dates (Apache, for a fresh file): ranges go on without it", async (t) => {
+  const size = 4 * MiB;
+  const server = await serve(t, {
+    files: { "/fresh.bin": generated("fresh", size, { weakEtag: true, ifRangeDates: false }) },
+  });
+  const dir = await tempDir(t);
+  const events = new Events();
+  const result = await download(server.url("/fresh.bin"), {
+    dir,
+    connections: 4,
+    minSplitSize: 64 * KiB,
+    retries: 2,
+    onEvent: events.onEvent,
+  });
+  assert.equal(result.ranges, true);
+  await assertContent(result.path, "fresh", size);
+  // At most one refused request per lane before If-Range is dropped for good.
+  const refused = server.stats.requestLog.filter((e) => e.status === 200);
+  assert.ok(refused.length <= 4, `${refused.length} requests were answered with the whole file`);
+  assert.ok(
+    server.stats.requestLog.some((e) => e.status === 206 && e.headers["if-range"] === undefined),
+  );
+  assert.deepEqual(await listing(dir), ["fresh.bin"]);
+});

@@ -1,9 +1,11 @@
 /** Shared pieces of the end-to-end tests: temp directories, byte checks, the --json output. */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
+import { promisify } from "node:util";
 import { generateContent } from "../../src/server/index.js";
 
 export const MiB = 1024 * 1024;
@@ -58,4 +60,51 @@ export function only(events: JsonEvent[], type: string): JsonEvent {
   const found = events.filter((e) => e.type === type);
   assert.equal(found.length, 1, `expected one "${type}" event, got ${found.length}`);
   return found[0]!;
+}
+
+// Kept beside the code that uses them: this section was appended while others edited the file.
+
+const run = promisify(execFile);
+
+/** A small file system of its own, to fill up: writes past its size fail with ENOSPC. */
+export interface Tmpfs {
+  readonly dir: string;
+  /** Changes the size in place (`mount -o remount`): unlike a new mount, the files stay. */
+  resize(bytes: number): Promise<void>;
+}
+
+/**
+ * Mounts a tmpfs of `bytes` on a fresh directory, unmounted when the test ends. Mounting needs
+ * root (or CAP_SYS_ADMIN); where it is refused, says why instead, for the test to skip with.
+ */
+export async function mountTmpfs(
+  t: TestContext,
+  bytes: number,
+): Promise<Tmpfs | { unavailable: string }> {
+  if (process.platform !== "linux") return { unavailable: "tmpfs mounts need Linux" };
+  const dir = await mkdtemp(path.join(os.tmpdir(), "parget-tmpfs-"));
+  try {
+    await run("mount", ["-t", "tmpfs", "-o", `size=${bytes}`, "tmpfs", dir], { timeout: 10_000 });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    const { stderr, message } = error as Error & { stderr?: string };
+    const why = (stderr || message).trim().split("\n")[0];
+    return { unavailable: `cannot mount a tmpfs (${why})` };
+  }
+  // Not tempDir: hooks run in the order they were added, and the unmount must come first.
+  t.after(async () => {
+    try {
+      await run("umount", [dir], { timeout: 10_000 });
+    } catch {
+      // Still busy (a process that outlived its test holds a file): detach now, freed later.
+      await run("umount", ["-l", dir], { timeout: 10_000 });
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    resize: async (size) => {
+      await run("mount", ["-o", `remount,size=${size}`, dir], { timeout: 10_000 });
+    },
+  };
 }

@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
@@ -274,5 +275,118 @@ export async function startServerProcess(
         cause: error,
       });
     }
+  }
+}
+
+// Kept beside the code that uses them: this section was appended while others edited the file.
+
+/** What `runCliMeasured` adds to a run: the CLI process's own peak resident set size. */
+export interface MeasuredCliResult extends CliResult {
+  /** The process's peak RSS (its high-water mark, VmHWM / ru_maxrss), in bytes. */
+  peakRssBytes: number;
+  /** How it was measured: GNU time's `%M` (from wait4's rusage), or polling /proc's VmHWM. */
+  rssSource: "/usr/bin/time" | "VmHWM";
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/**
+ * Runs the CLI like `runCli` and reports its peak RSS. Under GNU time when it is installed: the
+ * kernel's own maximum, taken when the process is reaped, so nothing between two samples is
+ * missed. Otherwise /proc/<pid>/status is polled while it runs; VmHWM is a high-water mark, so
+ * only growth in the last interval before exit could go unseen.
+ */
+export async function runCliMeasured(
+  args: readonly string[],
+  options: CliOptions & { timeoutMs?: number } = {},
+): Promise<MeasuredCliResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CLI_TIMEOUT_MS;
+  const spawnOptions = {
+    cwd: options.cwd ?? process.cwd(),
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"] as ["ignore", "pipe", "pipe"],
+  };
+  if (existsSync(GNU_TIME)) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "parget-rss-"));
+    try {
+      const report = path.join(dir, "maxrss");
+      // Its own process group: killing time alone would leave the CLI running as an orphan.
+      const child = spawn(
+        GNU_TIME,
+        ["-o", report, "-f", "%M", process.execPath, cliPath(), ...args],
+        { ...spawnOptions, detached: true },
+      );
+      const result = await collect(child, args, timeoutMs, () => {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      });
+      // With -o, a non-zero exit adds a "Command exited with non-zero status" line first.
+      const lines = (await readFile(report, "utf8")).trim().split("\n");
+      const kib = Number(lines.at(-1));
+      if (!Number.isSafeInteger(kib) || kib <= 0) {
+        throw new Error(`${GNU_TIME} reported no peak RSS: ${lines.join(" / ")}`);
+      }
+      return { ...result, peakRssBytes: kib * 1024, rssSource: GNU_TIME };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const child = spawn(process.execPath, [cliPath(), ...args], spawnOptions);
+  let peak = 0;
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      peak = Math.max(peak, await highWaterMark(child.pid));
+      await delay(5);
+    }
+  })();
+  try {
+    const result = await collect(child, args, timeoutMs, () => child.kill("SIGKILL"));
+    // Never read (no /proc, or a run too short to sample): a 0 would pass any budget.
+    if (peak === 0) throw new Error(`no VmHWM could be read for parget ${args.join(" ")}`);
+    return { ...result, peakRssBytes: peak, rssSource: "VmHWM" };
+  } finally {
+    polling = false;
+    await poll;
+  }
+}
+
+/** VmHWM of a live process in bytes; 0 once it is gone (or before it can be read). */
+async function highWaterMark(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? 0 : Number(kib) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Waits for `child` with a deadline, keeping what it printed; `kill`ed (and rejected) past it. */
+async function collect(
+  child: ChildProcess,
+  args: readonly string[],
+  timeoutMs: number,
+  kill: () => void,
+): Promise<CliResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+  try {
+    const { code, signal } = await waitForExit(child, timeoutMs);
+    return {
+      code,
+      signal,
+      stdout: Buffer.concat(stdout).toString("utf8"),
+      stderr: Buffer.concat(stderr).toString("utf8"),
+    };
+  } catch (error) {
+    kill();
+    const printed = Buffer.concat(stderr).toString("utf8").slice(-2000);
+    throw new Error(
+      `parget ${args.join(" ")} did not finish within ${timeoutMs} ms; stderr:\n${printed}`,
+      { cause: error },
+    );
   }
 }
