@@ -37,6 +37,13 @@ const batchSize = (lanes: number): number =>
  * idle lane. Rates are judged only after RATE_WARMUP_MS of a response.
  */
 const HEDGE_AFTER_MS = 500;
+/**
+ * A steal is worth at least this long of the thief's transfer (never less than MIN_STEAL), from
+ * a lane that would otherwise need more than STEAL_AFTER_MS to finish.
+ */
+const STEAL_WORTH_MS = 150;
+const STEAL_AFTER_MS = 400;
+const MIN_STEAL = 64 * 1024;
 const HEDGE_RATIO = 2;
 const RATE_WARMUP_MS = 300;
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
@@ -89,7 +96,7 @@ export class Transfer {
   /** Set once the server answered a same-version If-Range with the whole file. */
   #ifRangeRefused = false;
   /** Each lane's current (or last) response: when its first byte came and how many since. */
-  readonly #rates = new Map<number, { since: number; bytes: number }>();
+  readonly #rates = new Map<number, { since: number; bytes: number; until?: number }>();
   /** The lane that started each segment: the one a hedge would race. */
   readonly #owners = new Map<Segment, number>();
   /** Responses reading into each segment, cancelled once the segment is complete. */
@@ -152,14 +159,25 @@ export class Transfer {
     let initial = first;
     try {
       while (!this.#abort.signal.aborted && !planner.isComplete) {
-        const segment = planner.next((s) => this.#isStraggler(s, lane));
+        const mine = this.#myRate(lane, performance.now());
+        const segment = planner.next({
+          share: (s) => this.#share(s, lane),
+          isStraggler: (s) => this.#isStraggler(s, lane),
+          worthStealing: (s) => this.#worthStealing(s),
+          // A piece worth stealing keeps this lane busy for a while: smaller ones at lower rates.
+          ...(mine === undefined ? {} : { minSplit: Math.max(MIN_STEAL, mine * STEAL_WORTH_MS) }),
+        });
         if (!segment) {
           initial?.response.cancel();
           initial = undefined;
           await this.#idle();
           continue;
         }
-        if (!this.#owners.has(segment)) this.#owners.set(segment, lane);
+        if (!this.#owners.has(segment)) {
+          this.#owners.set(segment, lane);
+          // A new segment is judged by its own response, not by this lane's last one.
+          this.#rates.delete(lane);
+        }
         try {
           await this.#fetchSegment(lane, segment, initial);
         } finally {
@@ -184,19 +202,61 @@ export class Transfer {
     this.#changed = signal();
   }
 
+  /**
+   * Bytes per millisecond of a lane's current response, once it has run RATE_WARMUP_MS, or of its
+   * last one, however short; undefined before either.
+   */
+  #rateOf(lane: number, now: number): number | undefined {
+    const rate = this.#rates.get(lane);
+    if (!rate || rate.bytes === 0) return undefined;
+    if (rate.until !== undefined) return rate.bytes / Math.max(1, rate.until - rate.since);
+    return now - rate.since < RATE_WARMUP_MS ? undefined : rate.bytes / (now - rate.since);
+  }
+
+  /** A lane that has not measured itself yet is taken to be as fast as the fastest. */
+  #myRate(lane: number, now: number): number | undefined {
+    const all = [...this.#rates.keys()].map((l) => this.#rateOf(l, now) ?? 0);
+    return this.#rateOf(lane, now) ?? (all.length > 0 ? Math.max(...all) : undefined);
+  }
+
+  /**
+   * How much of `segment`'s unfetched bytes `lane` should steal: half, unless its lane is much
+   * slower (rates measured early are noisy, and a lopsided cut between equals only invites a
+   * steal back); then in proportion to the speeds.
+   */
+  #share(segment: Segment, lane: number): number {
+    const now = performance.now();
+    const owner = this.#owners.get(segment);
+    const theirs = owner === undefined ? undefined : this.#rateOf(owner, now);
+    const mine = this.#myRate(lane, now);
+    if (theirs === undefined || mine === undefined || mine < HEDGE_RATIO * theirs) return 0.5;
+    return mine / (theirs + mine);
+  }
+
+  /**
+   * A lane about to finish is left alone: a steal costs a request, and the bytes its connection
+   * already carries past the cut. Until its rate is known, it is fair game.
+   */
+  #worthStealing(segment: Segment): boolean {
+    const owner = this.#owners.get(segment);
+    const theirs = owner === undefined ? undefined : this.#rateOf(owner, performance.now());
+    return (
+      theirs === undefined ||
+      (segment.end - segment.claimed) / Math.max(theirs, 1e-6) > STEAL_AFTER_MS
+    );
+  }
+
   /** Whether `lane` would finish `segment`'s remaining bytes much sooner than its own lane. */
   #isStraggler(segment: Segment, lane: number): boolean {
     const owner = this.#owners.get(segment);
     if (owner === undefined || owner === lane) return false;
     const now = performance.now();
-    const theirs = this.#rates.get(owner);
-    if (!theirs || now - theirs.since < RATE_WARMUP_MS) return false;
-    const rates = [...this.#rates.values()].map((r) => r.bytes / Math.max(1, now - r.since));
-    const mine = this.#rates.get(lane);
-    const myRate = mine ? mine.bytes / Math.max(1, now - mine.since) : Math.max(...rates);
+    const theirs = this.#rateOf(owner, now);
+    const mine = this.#myRate(lane, now);
+    if (theirs === undefined || mine === undefined) return false;
     const left = segment.end - segment.claimed;
-    const theirMs = left / Math.max(theirs.bytes / (now - theirs.since), 1e-3);
-    return theirMs > HEDGE_AFTER_MS && theirMs > HEDGE_RATIO * (left / Math.max(myRate, 1e-3));
+    const theirMs = left / Math.max(theirs, 1e-6);
+    return theirMs > HEDGE_AFTER_MS && theirMs > HEDGE_RATIO * (left / Math.max(mine, 1e-6));
   }
 
   /**
@@ -311,7 +371,10 @@ export class Transfer {
     const buffers = this.#buffersOf(lane);
     const readers = this.#readers.get(segment) ?? new Set();
     this.#readers.set(segment, readers.add(response));
-    const rate = { since: performance.now(), bytes: 0 };
+    const rate: { since: number; bytes: number; until?: number } = {
+      since: performance.now(),
+      bytes: 0,
+    };
     this.#rates.set(lane, rate);
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
@@ -322,6 +385,8 @@ export class Transfer {
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
+        // From the first byte: the request's round trip is not the connection's speed.
+        if (rate.bytes === 0) rate.since = performance.now();
         rate.bytes += chunk.length;
         let data = chunk;
         // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
@@ -354,6 +419,7 @@ export class Transfer {
       await writing;
       if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
+      rate.until = performance.now();
       this.#receiving--;
       readers.delete(response);
       response.cancel();

@@ -46,6 +46,18 @@ export interface Claim {
   crc?: number;
 }
 
+/** What the lanes know about speed, for the end of a download (the planner itself keeps no clock). */
+export interface TailAdvice {
+  /** The share of a segment's unfetched bytes a thief should take. @default 0.5 */
+  share?: (segment: Segment) => number;
+  /** The least a thief should take, if less than the planner's `minSplit` is worth it now. */
+  minSplit?: number;
+  /** Whether stealing from this segment saves time at all (its lane will not finish soon). */
+  worthStealing?: (segment: Segment) => boolean;
+  /** Whether a lone lane is so slow on this segment that racing it pays off. @default never */
+  isStraggler?: (segment: Segment) => boolean;
+}
+
 export type Crc32cCombine = (crcA: number, crcB: number, lengthB: number) => number;
 
 export interface PlannerOptions {
@@ -127,11 +139,11 @@ export class RangePlanner {
   }
 
   /**
-   * Gives `lane` its next segment: the next unassigned piece; else (dynamic mode) the tail half of
-   * the segment with the most left to fetch; else a segment that `isStraggler` names, to race its
-   * lane for the rest. Null when nothing is left for this lane.
+   * Gives a lane its next segment: the next unassigned piece; else (dynamic mode) the tail of the
+   * segment with the most left to fetch, split by `advice.share`; else a segment that
+   * `advice.isStraggler` names, to race its lane for the rest. Null when nothing is left to do.
    */
-  next(isStraggler: (segment: Segment) => boolean = () => false): Segment | null {
+  next(advice: TailAdvice = {}): Segment | null {
     const gap = this.#gaps[0];
     if (gap) {
       const end = Math.min(gap.end, gap.start + this.#pieceSize);
@@ -140,7 +152,8 @@ export class RangePlanner {
       else gap.start = end;
       return segment;
     }
-    return (this.#chunkSize === undefined ? this.#steal() : null) ?? this.#hedge(isStraggler);
+    const stolen = this.#chunkSize === undefined ? this.#steal(advice) : null;
+    return stolen ?? this.#hedge(advice.isStraggler ?? (() => false));
   }
 
   /**
@@ -218,14 +231,18 @@ export class RangePlanner {
     return segment;
   }
 
-  #steal(): Segment | null {
-    const victim = this.#mostLeft(() => true);
+  #steal(advice: TailAdvice): Segment | null {
+    const victim = this.#mostLeft(advice.worthStealing ?? (() => true));
     if (!victim) return null;
     const left = victim.end - victim.claimed;
-    if (left < 2 * this.#minSplit) return null;
-    let cut = victim.claimed + Math.floor(left / 2);
-    const aligned = cut - (cut % ALIGN);
-    if (aligned - victim.claimed >= this.#minSplit) cut = aligned;
+    const fraction = Math.min(1, Math.max(0.05, advice.share?.(victim) ?? 0.5));
+    const minSplit = Math.min(this.#minSplit, advice.minSplit ?? this.#minSplit);
+    // The thief's part is worth a request; the victim keeps something to finish its response on,
+    // unless it is so slow (over 20 times) that the thief takes it all.
+    const keep = fraction >= 0.95 ? 0 : Math.min(minSplit, ALIGN);
+    let cut = fraction >= 0.95 ? victim.claimed : victim.end - Math.floor(left * fraction);
+    if (cut - (cut % ALIGN) - victim.claimed >= keep) cut -= cut % ALIGN;
+    if (victim.end - cut < minSplit || cut - victim.claimed < keep) return null;
     const stolen = this.#open(cut, victim.end);
     victim.end = cut;
     return stolen;

@@ -78,6 +78,25 @@ test("an idle lane steals the unclaimed tail half of the largest segment, aligne
   assert.equal(stolen.start % (64 * 1024), 0);
 });
 
+test("a steal takes a share in proportion to the speeds; from a crawling lane, all of it", () => {
+  const p = planner(64 * MiB, 3);
+  const slow = p.next()!;
+  const crawling = p.next()!;
+  const fast = p.next()!;
+  writeAll(p, fast, new Uint8Array(64 * MiB));
+  const stolen = p.next({
+    share: (s) => (s === slow ? 0.9 : 0.5),
+    worthStealing: (s) => s === slow,
+  })!;
+  assert.equal(stolen.start, slow.end, "the thief takes the tail beyond the victim's new end");
+  const kept = slow.end - slow.claimed;
+  assert.ok(kept >= 2 * MiB && kept <= 3 * MiB, `the slow lane keeps ${kept}`);
+  assert.equal(slow.end % (64 * 1024), 0);
+  const all = p.next({ share: () => 0.99, worthStealing: (s) => s === crawling })!;
+  assert.equal(all.start, crawling.claimed);
+  assert.equal(crawling.end, crawling.claimed, "the crawling lane keeps nothing");
+});
+
 test("bytes claimed for a write in flight are never stolen", () => {
   const p = planner(8 * MiB, 2);
   const a = p.next()!;
@@ -94,11 +113,11 @@ test("a hedge joins a straggler; each byte is claimed once, whoever brings it", 
   const slow = p.next()!;
   write(p, slow, content, 0, MiB);
   assert.equal(p.next(), null, "nothing to steal, no straggler named");
-  const hedge = p.next((s) => s === slow)!;
+  const hedge = p.next({ isStraggler: (s) => s === slow })!;
   assert.equal(hedge, slow);
   assert.equal(hedge.lanes, 2);
   assert.equal(
-    p.next(() => true),
+    p.next({ isStraggler: () => true }),
     null,
     "a segment is raced by two lanes at most",
   );
@@ -218,7 +237,10 @@ test("property: every byte is written exactly once, whatever the steals, hedges,
           const h = held.get(lane);
           if (!h) {
             // Any segment may be named a straggler: hedges race whichever one.
-            const s = p.next(() => action % 2 === 0);
+            const s = p.next({
+              isStraggler: () => action % 2 === 0,
+              share: () => (amount % 100) / 100,
+            });
             if (s) held.set(lane, { s, at: s.claimed, unwritten: [] });
           } else if (action === 0) {
             leave(lane);

@@ -36,8 +36,11 @@ const CONNECTIONS = 4;
  * checkpoint (~1 s) already records some extents.
  */
 const RATE_PER_CONNECTION = 1 * MiB;
-/** What a rerun may fetch beyond the bytes the state lacks: the lanes' in-flight overshoot. */
-const REFETCH_SLACK = 1 * MiB;
+/**
+ * What a rerun may fetch beyond the bytes the state lacks: the lanes' in-flight overshoot, and
+ * at the end the bytes a connection already carried past a steal's cut or a hedge it lost.
+ */
+const REFETCH_SLACK = 2 * MiB;
 const DISK_FULL = /no space left on device/i;
 
 function explain(result: CliResult): string {
