@@ -10,9 +10,11 @@ import { createReporter } from "./reporters/index.js";
 
 const INTERRUPTED = 130;
 
-// Every socket read is a short-lived 64 KiB buffer. Letting V8's young generation grow (its
-// default) only delays collecting them: at 16 connections it costs ~25 MiB of RSS, for no speed.
+// Memory, not speed: every socket read is a short-lived 64 KiB buffer, and letting V8's young
+// generation grow (its default) only delays collecting them (~25 MiB of RSS at 16 connections).
+// Optimising undici's WebAssembly HTTP parser costs ~35 MiB more; its baseline code keeps up.
 setFlagsFromString("--semi-space-growth-factor=1");
+setFlagsFromString("--liftoff-only");
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const args = await parseArgs(argv);

@@ -1,0 +1,130 @@
+/**
+ * Memory stays bounded: the CLI's peak RSS at 16 connections, as the kernel counts it, stays
+ * under a fixed budget while the network outruns the disk and while one connection lags far
+ * behind the others, and does not grow with the file. Backpressure, not buffering, is what keeps
+ * a fast sender in check.
+ */
+import assert from "node:assert/strict";
+import { open, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { test, type TestContext } from "node:test";
+import { digestOfContent, generateContent, type ServerOptions } from "../../src/server/index.js";
+import { runCliMeasured } from "../helpers/processes.js";
+import { serve } from "../helpers/server.js";
+import { MiB, tempDir } from "./support.js";
+
+const CONNECTIONS = 16;
+/** The contract: peak RSS of the whole CLI process, Node itself included (~40 MiB of it). */
+const RSS_BUDGET = 100 * MiB;
+/** A file four times larger may cost at most this much more at the peak. */
+const MAX_GROWTH = 1.15;
+const KiB = 1024;
+const RUN_TIMEOUT_MS = 60_000;
+/**
+ * Open (issue 3): the budget is not met yet. Peak RSS is ~120-135 MiB here: ~75 MiB before any
+ * data (Node, the bundle, undici), the rest 64 KiB socket buffers awaiting collection and the
+ * lanes' batches. These cases run and report their figure; they stop being "todo" when it fits.
+ */
+const OVER_BUDGET = { todo: "peak RSS is ~120-135 MiB at 16 connections; the budget is 100 MiB" };
+
+/**
+ * Downloads a generated file of `size` with 16 connections and returns the CLI's peak RSS.
+ * The file is spot-checked (whole-file checks are elsewhere; reading 1 GiB here would dwarf
+ * what is measured) and removed at once.
+ */
+async function measure(
+  t: TestContext,
+  size: number,
+  server: Omit<ServerOptions, "files">,
+  extraArgs: string[] = [],
+): Promise<number> {
+  const seed = `memory-${size}`;
+  const range = await serve(t, {
+    ...server,
+    files: { "/f.bin": { content: { seed, size } } },
+  });
+  const dir = await tempDir(t, "memory");
+  const final = path.join(dir, "f.bin");
+  const args = [range.url("/f.bin"), "-d", dir, "-n", String(CONNECTIONS), "-q", ...extraArgs];
+  const started = performance.now();
+  const result = await runCliMeasured(args, { timeoutMs: RUN_TIMEOUT_MS });
+  const seconds = (performance.now() - started) / 1000;
+  try {
+    assert.equal(result.code, 0, `parget failed: ${result.stderr.slice(0, 500)}`);
+    await spotCheck(final, seed, size);
+    assert.ok(
+      range.stats.peakConnections >= CONNECTIONS,
+      `only ${range.stats.peakConnections} connections were open at once`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  t.diagnostic(
+    `${mib(size)} MiB in ${seconds.toFixed(1)} s: peak RSS ${mib(result.peakRssBytes)} MiB ` +
+      `(${result.rssSource})`,
+  );
+  return result.peakRssBytes;
+}
+
+/** The size, and 1 MiB at the start, the middle and the end, match the generated stream. */
+async function spotCheck(file: string, seed: string, size: number): Promise<void> {
+  assert.equal((await stat(file)).size, size, `${file} has the wrong size`);
+  const handle = await open(file, "r");
+  try {
+    for (const at of [0, Math.floor(size / 2), size - MiB]) {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(MiB), 0, MiB, at);
+      assert.equal(bytesRead, MiB);
+      assert.ok(buffer.equals(generateContent(seed, at, MiB)), `${file} is wrong at byte ${at}`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function assertWithinBudget(peak: number): void {
+  assert.ok(
+    peak < RSS_BUDGET,
+    `peak RSS ${mib(peak)} MiB at ${CONNECTIONS} connections; the budget is ${mib(RSS_BUDGET)} MiB`,
+  );
+}
+
+test(
+  "an unthrottled server, 256 MiB: the network outruns the disk, memory does not",
+  OVER_BUDGET,
+  async (t) => {
+    const peak = await measure(t, 256 * MiB, {});
+    assertWithinBudget(peak);
+  },
+);
+
+test(
+  "uneven connections, one very slow: the others run ahead, memory does not",
+  OVER_BUDGET,
+  async (t) => {
+    // The first connection accepted crawls; the others fill the file ahead of it, and with a
+    // checksum to compute the hashing frontier waits for the crawler's segment.
+    const rates = Array.from({ length: CONNECTIONS }, (_, i) =>
+      i === 0 ? 256 * KiB : [0, 8 * MiB, 32 * MiB, 16 * MiB][i % 4]!,
+    );
+    const size = 256 * MiB;
+    const sha256 = await digestOfContent(`memory-${size}`, size, "sha256");
+    const peak = await measure(t, size, { rates }, ["--checksum", `sha256=${sha256}`]);
+    assertWithinBudget(peak);
+  },
+);
+
+test("peak RSS is flat as the file grows: 1 GiB against 256 MiB", async (t) => {
+  const small = await measure(t, 256 * MiB, {});
+  const large = await measure(t, 1024 * MiB, {});
+  const growth = large / small;
+  t.diagnostic(`1 GiB peaks at ${growth.toFixed(3)}x the 256 MiB peak`);
+  assert.ok(
+    growth <= MAX_GROWTH,
+    `peak RSS grew ${growth.toFixed(3)}x (${mib(small)} -> ${mib(large)} MiB) ` +
+      `for a 4x larger file; at most ${MAX_GROWTH}x`,
+  );
+});
+
+function mib(bytes: number): string {
+  return (bytes / MiB).toFixed(1);
+}
