@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Transport, TransportResponse } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
-import type { RangePlanner, Segment } from "./core/planner.js";
+import type { RangePlanner, Segment, TailAdvice } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { BadResponseError, NetworkError } from "./errors.js";
 import { formatRange } from "./core/headers.js";
@@ -20,9 +20,11 @@ import {
   validatorsOf,
   type Validators,
 } from "./core/validators.js";
+import { isStraggler, stealMinimum, stealShare, worthStealing } from "./core/tail.js";
 import { crc32c } from "./integrity/crc32c.js";
 import { send } from "./http.js";
 import { RemoteChanged, withRetries } from "./retrying.js";
+import { LaneSpeeds, ended, received } from "./speeds.js";
 
 /**
  * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane holds up to
@@ -31,21 +33,6 @@ import { RemoteChanged, withRetries } from "./retrying.js";
 const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
   Math.min(1024 * 1024, Math.max(256 * 1024, WRITE_BUDGET / lanes));
-/**
- * Hedging: a lane with nothing to do races a segment's lone lane for its remaining bytes when
- * that lane would need more than HEDGE_AFTER_MS and more than HEDGE_RATIO times as long as the
- * idle lane. Rates are judged only after RATE_WARMUP_MS of a response.
- */
-const HEDGE_AFTER_MS = 500;
-/**
- * A steal is worth at least this long of the thief's transfer (never less than MIN_STEAL), from
- * a lane that would otherwise need more than STEAL_AFTER_MS to finish.
- */
-const STEAL_WORTH_MS = 150;
-const STEAL_AFTER_MS = 400;
-const MIN_STEAL = 64 * 1024;
-const HEDGE_RATIO = 2;
-const RATE_WARMUP_MS = 300;
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
 const IDLE_RECHECK_MS = 100;
 /**
@@ -95,8 +82,7 @@ export class Transfer {
   #batch = batchSize(1);
   /** Set once the server answered a same-version If-Range with the whole file. */
   #ifRangeRefused = false;
-  /** Each lane's current (or last) response: when its first byte came and how many since. */
-  readonly #rates = new Map<number, { since: number; bytes: number; until?: number }>();
+  readonly #speeds = new LaneSpeeds();
   /** The lane that started each segment: the one a hedge would race. */
   readonly #owners = new Map<Segment, number>();
   /** Responses reading into each segment, cancelled once the segment is complete. */
@@ -159,14 +145,7 @@ export class Transfer {
     let initial = first;
     try {
       while (!this.#abort.signal.aborted && !planner.isComplete) {
-        const mine = this.#myRate(lane, performance.now());
-        const segment = planner.next({
-          share: (s) => this.#share(s, lane),
-          isStraggler: (s) => this.#isStraggler(s, lane),
-          worthStealing: (s) => this.#worthStealing(s),
-          // A piece worth stealing keeps this lane busy for a while: smaller ones at lower rates.
-          ...(mine === undefined ? {} : { minSplit: Math.max(MIN_STEAL, mine * STEAL_WORTH_MS) }),
-        });
+        const segment = planner.next(this.#advice(lane));
         if (!segment) {
           initial?.response.cancel();
           initial = undefined;
@@ -176,7 +155,7 @@ export class Transfer {
         if (!this.#owners.has(segment)) {
           this.#owners.set(segment, lane);
           // A new segment is judged by its own response, not by this lane's last one.
-          this.#rates.delete(lane);
+          this.#speeds.forget(lane);
         }
         try {
           await this.#fetchSegment(lane, segment, initial);
@@ -202,61 +181,20 @@ export class Transfer {
     this.#changed = signal();
   }
 
-  /**
-   * Bytes per millisecond of a lane's current response, once it has run RATE_WARMUP_MS, or of its
-   * last one, however short; undefined before either.
-   */
-  #rateOf(lane: number, now: number): number | undefined {
-    const rate = this.#rates.get(lane);
-    if (!rate || rate.bytes === 0) return undefined;
-    if (rate.until !== undefined) return rate.bytes / Math.max(1, rate.until - rate.since);
-    return now - rate.since < RATE_WARMUP_MS ? undefined : rate.bytes / (now - rate.since);
-  }
-
-  /** A lane that has not measured itself yet is taken to be as fast as the fastest. */
-  #myRate(lane: number, now: number): number | undefined {
-    const all = [...this.#rates.keys()].map((l) => this.#rateOf(l, now) ?? 0);
-    return this.#rateOf(lane, now) ?? (all.length > 0 ? Math.max(...all) : undefined);
-  }
-
-  /**
-   * How much of `segment`'s unfetched bytes `lane` should steal: half, unless its lane is much
-   * slower (rates measured early are noisy, and a lopsided cut between equals only invites a
-   * steal back); then in proportion to the speeds.
-   */
-  #share(segment: Segment, lane: number): number {
+  /** What this lane's speed, and the others', say about stealing and racing at the end. */
+  #advice(lane: number): TailAdvice {
     const now = performance.now();
-    const owner = this.#owners.get(segment);
-    const theirs = owner === undefined ? undefined : this.#rateOf(owner, now);
-    const mine = this.#myRate(lane, now);
-    if (theirs === undefined || mine === undefined || mine < HEDGE_RATIO * theirs) return 0.5;
-    return mine / (theirs + mine);
-  }
-
-  /**
-   * A lane about to finish is left alone: a steal costs a request, and the bytes its connection
-   * already carries past the cut. Until its rate is known, it is fair game.
-   */
-  #worthStealing(segment: Segment): boolean {
-    const owner = this.#owners.get(segment);
-    const theirs = owner === undefined ? undefined : this.#rateOf(owner, performance.now());
-    return (
-      theirs === undefined ||
-      (segment.end - segment.claimed) / Math.max(theirs, 1e-6) > STEAL_AFTER_MS
-    );
-  }
-
-  /** Whether `lane` would finish `segment`'s remaining bytes much sooner than its own lane. */
-  #isStraggler(segment: Segment, lane: number): boolean {
-    const owner = this.#owners.get(segment);
-    if (owner === undefined || owner === lane) return false;
-    const now = performance.now();
-    const theirs = this.#rateOf(owner, now);
-    const mine = this.#myRate(lane, now);
-    if (theirs === undefined || mine === undefined) return false;
-    const left = segment.end - segment.claimed;
-    const theirMs = left / Math.max(theirs, 1e-6);
-    return theirMs > HEDGE_AFTER_MS && theirMs > HEDGE_RATIO * (left / Math.max(mine, 1e-6));
+    const mine = this.#speeds.ofOrFastest(lane, now);
+    const theirs = (s: Segment): number | undefined => {
+      const owner = this.#owners.get(s);
+      return owner === undefined || owner === lane ? undefined : this.#speeds.of(owner, now);
+    };
+    return {
+      share: (s) => stealShare(theirs(s), mine),
+      worthStealing: (s) => worthStealing(theirs(s), s.end - s.claimed),
+      isStraggler: (s) => isStraggler(theirs(s), mine, s.end - s.claimed),
+      ...(mine === undefined ? {} : { minSplit: stealMinimum(mine) }),
+    };
   }
 
   /**
@@ -371,11 +309,7 @@ export class Transfer {
     const buffers = this.#buffersOf(lane);
     const readers = this.#readers.get(segment) ?? new Set();
     this.#readers.set(segment, readers.add(response));
-    const rate: { since: number; bytes: number; until?: number } = {
-      since: performance.now(),
-      bytes: 0,
-    };
-    this.#rates.set(lane, rate);
+    const speed = this.#speeds.start(lane, performance.now());
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
@@ -385,9 +319,7 @@ export class Transfer {
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
-        // From the first byte: the request's round trip is not the connection's speed.
-        if (rate.bytes === 0) rate.since = performance.now();
-        rate.bytes += chunk.length;
+        received(speed, chunk.length, performance.now());
         let data = chunk;
         // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
         if (filled === 0 && at < segment.claimed) {
@@ -419,7 +351,7 @@ export class Transfer {
       await writing;
       if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
-      rate.until = performance.now();
+      ended(speed, performance.now());
       this.#receiving--;
       readers.delete(response);
       response.cancel();
