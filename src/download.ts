@@ -13,7 +13,6 @@ import {
   BadResponseError,
   ChecksumMismatchError,
   RemoteChangedError,
-  UsageError,
   redactUrl,
 } from "./errors.js";
 import { createUndiciTransport, type Transport } from "./io/transport.js";
@@ -22,6 +21,7 @@ import { RangePlanner } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { proxyFor } from "./core/proxy.js";
+import { parseHttpUrl } from "./core/url.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
 import {
   compareValidators,
@@ -67,22 +67,6 @@ export async function download(
   } finally {
     if (!normalized.transport) await transport.close();
   }
-}
-
-function parseHttpUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`invalid URL ${JSON.stringify(text)}`, "PARGET_BAD_URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(
-      `unsupported URL scheme "${url.protocol}" in ${redactUrl(url)} (use http or https)`,
-      "PARGET_BAD_URL",
-    );
-  }
-  return url;
 }
 
 /** The first request's outcome: the response (lane 0's first segment) and how to read it. */

@@ -28,3 +28,4 @@ export type { ErrorCode, ExitCode, DigestMismatch } from "./errors.js";
 export type { Transport, TransportRequest, TransportResponse } from "./io/transport.js";
 export { parseSize, formatBytes } from "./core/units.js";
 export { parseChecksumSpec } from "./core/checksum-spec.js";
+export { parseHttpUrl } from "./core/url.js";

@@ -13,8 +13,8 @@ import {
   VERSION,
   UsageError,
   parseChecksumSpec,
+  parseHttpUrl,
   parseSize,
-  redactUrl,
   type DownloadOptions,
 } from "../index.js";
 
@@ -231,7 +231,7 @@ export async function parseArgs(
   if (download.output !== undefined && urls.length > 1) {
     throw new UsageError(`--output names one file, but ${urls.length} URLs were given`);
   }
-  urls.forEach(checkUrl);
+  urls.forEach(parseHttpUrl);
   return { kind: "download", urls, options: download, quiet: quiet ?? false, json: json ?? false };
 }
 
@@ -289,22 +289,5 @@ async function readUrlFile(env: ParseEnv, path: string): Promise<string> {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new FileSystemError(`cannot read URL list ${path}: ${reason}`, { cause: err });
-  }
-}
-
-function checkUrl(text: string): void {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`invalid URL "${text}" (use http or https)`, "PARGET_BAD_URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    // Quote the URL as typed (new URL adds a "/"), unless it carries credentials.
-    const shown = url.username || url.password ? redactUrl(url) : text;
-    throw new UsageError(
-      `unsupported URL scheme "${url.protocol}" in ${shown} (use http or https)`,
-      "PARGET_BAD_URL",
-    );
   }
 }

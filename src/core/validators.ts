@@ -3,7 +3,7 @@
  * A byte is written only if the response it came from is provably the same version and the
  * exact range that was asked for: that is what keeps two versions from being spliced.
  */
-import { parseContentLength, parseContentRange } from "./headers.js";
+import { isWeakEtag, parseContentLength, parseContentRange } from "./headers.js";
 
 export interface Validators {
   etag: string | null;
@@ -16,14 +16,12 @@ export function validatorsOf(headers: Record<string, string>, size: number | nul
   return { etag: headers["etag"] ?? null, lastModified: headers["last-modified"] ?? null, size };
 }
 
-const isWeak = (etag: string): boolean => etag.startsWith("W/");
-
 /**
  * The If-Range value for range requests. Weak ETags are not allowed there (RFC 9110 §13.1.5), and
  * an ETag that proved unstable across CDN nodes is dropped in favour of Last-Modified.
  */
 export function ifRangeValue(v: Validators): string | undefined {
-  if (v.etag && !isWeak(v.etag)) return v.etag;
+  if (v.etag && !isWeakEtag(v.etag)) return v.etag;
   return v.lastModified ?? undefined;
 }
 
