@@ -2,7 +2,14 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 // Architecture invariants, enforced per folder (later blocks override earlier ones for their files).
-const onlyTransportSpeaksHttp = { paths: ["undici"] };
+const onlyTransportSpeaksHttp = { paths: ["undici"], patterns: ["undici/*"] };
+// The transport: its interface, the response adapter, and the undici modules it loads.
+const transport = [
+  "src/io/transport.ts",
+  "src/io/response.ts",
+  "src/io/undici.ts",
+  "src/io/undici-modules.d.ts",
+];
 const io = [
   "node:fs",
   "node:fs/promises",
@@ -28,7 +35,7 @@ export default tseslint.config(
   {
     // Only the transport speaks HTTP through undici.
     files: ["src/**/*.ts"],
-    ignores: ["src/io/transport.ts"],
+    ignores: transport,
     rules: { "no-restricted-imports": ["error", onlyTransportSpeaksHttp] },
   },
   {
@@ -50,6 +57,32 @@ export default tseslint.config(
         {
           paths: ["undici"],
           patterns: ["../core/*", "../io/*", "../integrity/*", "../download*", "../transfer*"],
+        },
+      ],
+    },
+  },
+  {
+    // The bench's decisions (sweep plan, results, report, chart spec) are pure, like core/:
+    // they read the public API's helpers and each other, and leave all I/O to src/cli/bench*.ts.
+    files: ["src/cli/bench/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            ...io,
+            "node:os",
+            "node:readline",
+            "node:readline/promises",
+            "node:child_process",
+          ],
+          patterns: [
+            {
+              regex: "^\\.\\./(?!\\.\\./index\\.js$)",
+              message:
+                "pure: import ./ siblings and ../../index.js only; I/O goes in src/cli/bench*.ts",
+            },
+          ],
         },
       ],
     },

@@ -1,14 +1,37 @@
 // Runs the compiled tests. Files are listed explicitly, because `node --test <dir>` can quietly
 // run nothing, and a run that executes zero tests fails. Optional arguments filter by path.
+// Measurements of the whole process (peak RSS) run last and alone: other test files running
+// beside them would starve the process under test and inflate what is measured.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+
+const ALONE = [join("e2e", "memory.test.js")];
 
 function testFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return testFiles(path);
     return entry.name.endsWith(".test.js") ? [path] : [];
+  });
+}
+
+/** Runs the files with node's test runner; resolves with its exit code and the tests it ran. */
+function run(files, concurrency) {
+  const child = spawn(
+    process.execPath,
+    ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let tail = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      resolve({ code: code ?? 1, tests: Number(/tests (\d+)/.exec(tail)?.[1] ?? 0) });
+    });
   });
 }
 
@@ -21,21 +44,17 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const child = spawn(
-  process.execPath,
-  ["--test", "--test-concurrency=3", "--test-reporter=spec", ...files],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-let tail = "";
-child.stdout.on("data", (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4096);
-});
-child.on("close", (code) => {
-  const count = Number(/tests (\d+)/.exec(tail)?.[1] ?? 0);
-  if (count === 0) {
-    console.error("run-tests: the runner executed 0 tests");
-    process.exit(1);
-  }
-  process.exit(code ?? 1);
-});
+const alone = files.filter((f) => ALONE.some((a) => f.endsWith(a)));
+const together = files.filter((f) => !alone.includes(f));
+const results = [];
+if (together.length > 0) results.push(await run(together, 3));
+if (alone.length > 0) results.push(await run(alone, 1));
+
+const tests = results.reduce((sum, r) => sum + r.tests, 0);
+if (tests === 0) {
+  console.error("run-tests: the runner executed 0 tests");
+  process.exit(1);
+}
+const failed = results.find((r) => r.code !== 0);
+console.log(`run-tests: ${tests} tests in ${results.length} run(s)`);
+process.exit(failed ? failed.code : 0);

@@ -6,7 +6,7 @@ import { basename, dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DownloadOptions, ExpectedDigest, NormalizedOptions } from "./options.js";
 import type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
-import { normalizeOptions } from "./options.js";
+import { DEFAULTS, normalizeOptions } from "./options.js";
 import { VERSION } from "./version.js";
 import {
   AbortedError,
@@ -35,6 +35,7 @@ import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
+import { ConnectionRamp } from "./core/ramp.js";
 import { Transfer } from "./transfer.js";
 import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
@@ -173,7 +174,10 @@ class Download {
     const headers = { ...this.#baseHeaders(), range: formatRange(start, end) };
     const ifRange = state && ifRangeValue(validatorsOfState(state));
     if (ifRange) Object.assign(headers, { "if-range": ifRange });
-    for (let lane = 1; lane < this.#o.connections; lane++) this.#transport.warm(this.#url, lane);
+    const opening = this.#o.adaptive
+      ? Math.min(DEFAULTS.startConnections, this.#o.connections)
+      : this.#o.connections;
+    for (let lane = 1; lane < opening; lane++) this.#transport.warm(this.#url, lane);
 
     const asked = { start, end };
     return withRetries(this.#retryScope(), async () => {
@@ -313,6 +317,14 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             saveState: (extents) => target.saveState(this.#url.href, known, extents),
+            ...(ranges && this.#o.adaptive
+              ? {
+                  ramp: new ConnectionRamp({
+                    start: DEFAULTS.startConnections,
+                    cap: this.#o.connections,
+                  }),
+                }
+              : {}),
           },
           this.#o.signal,
         );

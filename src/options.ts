@@ -26,7 +26,12 @@ export interface DownloadOptions {
   output?: string;
   /** Directory that receives the file; nothing is ever written outside it. @default "." */
   dir?: string;
-  /** Most connections open to the server at once. @default 8 */
+  /**
+   * Most connections open to the server at once. When unset the count adapts: it starts at
+   * `DEFAULTS.startConnections` and doubles while the throughput follows, up to
+   * `DEFAULTS.maxConnections`, and drops at the first sign that the server refuses more.
+   * @default adaptive, 4 to 16
+   */
   connections?: number;
   /** Fixed range size in bytes. When unset, ranges are split dynamically and stolen. */
   chunkSize?: number;
@@ -74,6 +79,8 @@ export type NormalizedOptions = Required<
   /** undefined: from the environment. */
   proxy: string | null | undefined;
   output: string | undefined;
+  /** The user set no connection count: `connections` is the adaptive ramp's cap. */
+  adaptive: boolean;
   chunkSize: number | undefined;
   signal: AbortSignal | undefined;
   onEvent: (event: DownloadEvent) => void;
@@ -83,7 +90,8 @@ export type NormalizedOptions = Required<
 /** The defaults `normalizeOptions` fills in (the CLI's --help shows them). */
 export const DEFAULTS = {
   dir: ".",
-  connections: 8,
+  startConnections: 4,
+  maxConnections: 16,
   minSplitSize: 1024 * 1024,
   maxPieceSize: 16 * 1024 * 1024,
   retries: 5,
@@ -107,7 +115,8 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   return {
     output: options.output,
     dir: options.dir ?? DEFAULTS.dir,
-    connections: positiveInteger("connections", options.connections ?? DEFAULTS.connections),
+    connections: positiveInteger("connections", options.connections ?? DEFAULTS.maxConnections),
+    adaptive: options.connections === undefined,
     chunkSize:
       options.chunkSize === undefined
         ? undefined

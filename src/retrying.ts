@@ -8,6 +8,9 @@ import { asNetworkError } from "./http.js";
 /** The remote file changed under us: never retried; the download starts over with the new version. */
 export class RemoteChanged extends Error {}
 
+/** A lane that the server refused was let go (adaptive connections): its work goes to others. */
+export class LaneRetired extends Error {}
+
 export interface RetryScope {
   retries: number;
   signal: AbortSignal;
@@ -17,6 +20,8 @@ export interface RetryScope {
   range: () => [number, number] | null;
   /** Bytes done so far: an attempt that moved it forward does not count as a failure in a row. */
   progress?: () => number;
+  /** Whether to stop retrying and let this lane go (throws LaneRetired) instead. */
+  retire?: (error: PargetError) => boolean;
 }
 
 export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>): Promise<T> {
@@ -29,6 +34,7 @@ export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>):
       if (scope.signal.aborted || caught instanceof RemoteChanged) throw caught;
       const error = caught instanceof PargetError ? caught : asNetworkError(caught, scope.url);
       if (!error.retryable) throw error;
+      if (scope.retire?.(error)) throw new LaneRetired(error.message, { cause: error });
       attempt = (scope.progress?.() ?? 0) > before ? 1 : attempt + 1;
       const delayMs = retryDelay({
         attempt,

@@ -11,7 +11,7 @@ import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
 import type { RangePlanner, Segment, TailAdvice } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
-import { BadResponseError, NetworkError } from "./errors.js";
+import { BadResponseError, HttpStatusError, NetworkError, type PargetError } from "./errors.js";
 import { formatRange } from "./core/headers.js";
 import {
   compareValidators,
@@ -23,18 +23,23 @@ import {
 import { isStraggler, stealMinimum, stealShare, worthStealing } from "./core/tail.js";
 import { crc32c } from "./integrity/crc32c.js";
 import { send } from "./http.js";
-import { RemoteChanged, withRetries } from "./retrying.js";
+import { LaneRetired, RemoteChanged, withRetries } from "./retrying.js";
 import { LaneSpeeds, ended, received } from "./speeds.js";
+import type { ConnectionRamp } from "./core/ramp.js";
 
 /**
- * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane holds up to
- * two batches, so many lanes get smaller ones: the lanes' buffers stay near WRITE_BUDGET in all.
+ * Writes are batched (small writes cost ~1.8x more per byte on ext4 here), one batch buffer per
+ * lane: while it is being written the connection pauses and the kernel's socket buffer takes the
+ * incoming bytes, so a second buffer in user space would only cost memory. Many lanes get smaller
+ * batches, keeping all of them near WRITE_BUDGET.
  */
 const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
   Math.min(1024 * 1024, Math.max(256 * 1024, WRITE_BUDGET / lanes));
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
 const IDLE_RECHECK_MS = 100;
+/** How often the adaptive connection count is fed the bytes received. */
+const RAMP_SAMPLE_MS = 50;
 /**
  * A checkpoint is due every CHECKPOINT_MS, or sooner after a 32nd of the file (1 to 64 MiB) of
  * new data: what a kill can cost in refetched bytes stays small next to the file.
@@ -62,6 +67,8 @@ export interface TransferContext {
    * reads the whole file again, skipping what is already written.
    */
   ranges: boolean;
+  /** Adaptive connections: how many lanes to run, up to run()'s count. Unset: all of them. */
+  ramp?: ConnectionRamp;
 }
 
 /** A response on its way to a segment (the first request's becomes lane 0's first segment). */
@@ -89,9 +96,11 @@ export class Transfer {
   readonly #readers = new Map<Segment, Set<TransportResponse>>();
   /** Resolved (and replaced) whenever a segment finishes or is left: wakes idle lanes. */
   #changed = signal();
-  /** Each lane's two batch buffers, reused for every segment it fetches. */
-  readonly #buffers = new Map<number, [Buffer, Buffer]>();
+  /** Each lane's batch buffer, reused for every segment it fetches. */
+  readonly #buffers = new Map<number, Buffer>();
   #checkpointing: Promise<void> | null = null;
+  /** Bytes received by all lanes, for the adaptive ramp. */
+  #received = 0;
 
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
     this.#c = context;
@@ -105,34 +114,63 @@ export class Transfer {
     return this.#receiving;
   }
 
+  /** Lanes at or above this index finish what they hold and stop (adaptive connections). */
+  get #laneLimit(): number {
+    return this.#c.ramp?.target ?? Infinity;
+  }
+
   /**
-   * Runs `lanes` workers until every byte is written. On failure every lane stops, a final
-   * checkpoint records what is on disk, and the first error is thrown.
+   * Runs up to `lanes` workers until every byte is written (fewer while an adaptive ramp says so).
+   * On failure every lane stops, a final checkpoint records what is on disk, and the first error
+   * is thrown.
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
     this.#batch = batchSize(lanes);
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
     const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
+    const workers: Promise<void>[] = [];
+    const startLanes = (count: number): void => {
+      for (let lane = workers.length; lane < Math.min(count, lanes); lane++) {
+        workers.push(
+          this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) =>
+            this.#fail(error),
+          ),
+        );
+      }
+    };
+    const ramp = this.#c.ramp;
+    const rampTimer = ramp && setInterval(() => this.#adjust(ramp, startLanes), RAMP_SAMPLE_MS);
     try {
-      const workers = Array.from({ length: lanes }, (_, lane) =>
-        this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) =>
-          this.#fail(error),
-        ),
-      );
       if (lanes === 0) first?.response.cancel();
-      await Promise.all(workers);
+      startLanes(ramp?.target ?? lanes);
+      // Lanes may be added while the first ones run.
+      for (let i = 0; i < workers.length; i++) await workers[i];
       if (this.#failure === undefined && !this.#c.planner.isComplete) {
         this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
       }
     } finally {
       clearInterval(timer);
+      clearInterval(rampTimer);
       // A checkpoint may be under way with an older picture; after it, one records the last writes
       // (so a kill during verification refetches nothing).
       await this.#checkpointing;
       await this.#checkpoint();
     }
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Feeds the ramp; starts the lanes it adds, and wakes idle ones so that extra lanes stop. */
+  #adjust(ramp: ConnectionRamp, startLanes: (count: number) => void): void {
+    if (ramp.settled || this.#c.planner.isComplete) return;
+    const before = ramp.target;
+    const target = ramp.sample({
+      now: performance.now(),
+      bytes: this.#received,
+      receiving: this.#receiving,
+    });
+    if (target > before) startLanes(target);
+    else if (target < before) this.#notify();
   }
 
   #fail(error: unknown): void {
@@ -144,7 +182,7 @@ export class Transfer {
     const { planner } = this.#c;
     let initial = first;
     try {
-      while (!this.#abort.signal.aborted && !planner.isComplete) {
+      while (!this.#abort.signal.aborted && !planner.isComplete && lane < this.#laneLimit) {
         const segment = planner.next(this.#advice(lane));
         if (!segment) {
           initial?.response.cancel();
@@ -152,6 +190,7 @@ export class Transfer {
           await this.#idle();
           continue;
         }
+        this.#stopOvertaken();
         if (!this.#owners.has(segment)) {
           this.#owners.set(segment, lane);
           // A new segment is judged by its own response, not by this lane's last one.
@@ -159,6 +198,10 @@ export class Transfer {
         }
         try {
           await this.#fetchSegment(lane, segment, initial);
+        } catch (error) {
+          // Let go after the server refused it: its segment goes back to the others.
+          if (error instanceof LaneRetired) return;
+          throw error;
         } finally {
           planner.leave(segment);
           this.#notify();
@@ -214,6 +257,11 @@ export class Transfer {
       emit: this.#c.emit,
       range: (): [number, number] => [segment.claimed, segment.end - 1],
       progress: () => segment.claimed,
+      retire: (error: PargetError): boolean => {
+        const ramp = this.#c.ramp;
+        if (!ramp || !isRefusal(error)) return false;
+        return lane >= ramp.refused(lane);
+      },
     };
     await withRetries(scope, async () => {
       if (segment.claimed >= segment.end) return;
@@ -297,29 +345,27 @@ export class Transfer {
   }
 
   /**
-   * Streams a body into the segment. Bytes are copied into the lane's two batch buffers: one is
-   * being written while the other fills, so receiving and writing overlap, and the socket's own
-   * buffers are dropped at once instead of waiting for a write.
+   * Streams a body into the segment. Bytes are copied into the lane's batch buffer, so the
+   * socket's own buffers are dropped at once instead of waiting for a write.
    */
   async #receive(
     lane: number,
     segment: Segment,
     { response, offset, end }: FirstResponse,
   ): Promise<void> {
-    const buffers = this.#buffersOf(lane);
+    const buffer = this.#bufferOf(lane);
     const readers = this.#readers.get(segment) ?? new Set();
     this.#readers.set(segment, readers.add(response));
     const speed = this.#speeds.start(lane, performance.now());
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
-    let filling = 0;
     let filled = 0;
-    let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
         received(speed, chunk.length, performance.now());
+        this.#received += chunk.length;
         let data = chunk;
         // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
         if (filled === 0 && at < segment.claimed) {
@@ -329,18 +375,13 @@ export class Transfer {
         }
         if (filled === 0) batchAt = at;
         while (data.length > 0) {
-          const buffer = buffers[filling]!;
           const copied = Math.min(data.length, buffer.length - filled);
           buffer.set(data.subarray(0, copied), filled);
           filled += copied;
           at += copied;
           data = data.subarray(copied);
           if (filled < buffer.length && at < segment.end) continue;
-          await writing;
-          writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
-          // A failed write is reported by the next await; until then it must not go unhandled.
-          writing.catch(() => {});
-          filling = 1 - filling;
+          await this.#flush(segment, batchAt, buffer.subarray(0, filled));
           filled = 0;
           batchAt = at;
           if (at >= segment.end) break;
@@ -348,25 +389,34 @@ export class Transfer {
         // Complete, stolen below where this response runs, or overtaken: stop reading.
         if (segment.claimed >= segment.end && at < end) break;
       }
-      await writing;
-      if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
+      if (filled > 0) await this.#flush(segment, batchAt, buffer.subarray(0, filled));
     } finally {
       ended(speed, performance.now());
       this.#receiving--;
       readers.delete(response);
       response.cancel();
-      // Whatever happened, the segment's last write has settled before anyone looks at it again.
-      await writing?.catch(() => {});
     }
   }
 
-  #buffersOf(lane: number): [Buffer, Buffer] {
-    let pair = this.#buffers.get(lane);
-    if (!pair) {
-      pair = [Buffer.allocUnsafeSlow(this.#batch), Buffer.allocUnsafeSlow(this.#batch)];
-      this.#buffers.set(lane, pair);
+  #bufferOf(lane: number): Buffer {
+    let buffer = this.#buffers.get(lane);
+    if (!buffer) {
+      buffer = Buffer.allocUnsafeSlow(this.#batch);
+      this.#buffers.set(lane, buffer);
     }
-    return pair;
+    return buffer;
+  }
+
+  /**
+   * Cancels the responses of segments left with nothing to read: a steal that took all of a
+   * crawling lane's rest. A stalled response would otherwise hold its lane until the idle timeout.
+   */
+  #stopOvertaken(): void {
+    for (const [segment, readers] of this.#readers) {
+      if (segment.claimed < segment.end) continue;
+      for (const response of readers) response.cancel();
+      this.#readers.delete(segment);
+    }
   }
 
   /** Writes what is still unclaimed of a batch received at `at`, then records it with its CRC. */
@@ -413,4 +463,10 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** Signs that the server will not take more connections: 429, 503, resets, refusals, timeouts. */
+function isRefusal(error: PargetError): boolean {
+  if (error instanceof HttpStatusError) return error.status === 429 || error.status === 503;
+  return error instanceof NetworkError;
 }

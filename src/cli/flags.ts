@@ -107,7 +107,9 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
   },
   connections: {
     flags: "-n, --connections <N>",
-    help: `open at most N connections to the server at once (default ${DEFAULTS.connections})`,
+    help:
+      `open at most N connections to the server at once (default: adaptive, from ` +
+      `${DEFAULTS.startConnections} up to ${DEFAULTS.maxConnections} while they help)`,
     parse: positiveInteger,
   },
   chunkSize: {

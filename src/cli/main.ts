@@ -2,19 +2,14 @@
  * The parget command: parse, download each URL in turn, render events, exit with a status.
  * With several URLs a failure does not stop the rest; the exit status is the highest one seen.
  */
-import { setFlagsFromString } from "node:v8";
+// First: V8 flags that must hold while the rest loads.
+import "./lean-runtime.js";
 import { download, exitCodeOf, EXIT } from "../index.js";
 import { parseArgs } from "./flags.js";
 import { errorMessage } from "./reporters/format.js";
 import { createReporter } from "./reporters/index.js";
 
 const INTERRUPTED = 130;
-
-// Memory, not speed: every socket read is a short-lived 64 KiB buffer, and letting V8's young
-// generation grow (its default) only delays collecting them (~25 MiB of RSS at 16 connections).
-// Optimising undici's WebAssembly HTTP parser costs ~35 MiB more; its baseline code keeps up.
-setFlagsFromString("--semi-space-growth-factor=1");
-setFlagsFromString("--liftoff-only");
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const args = await parseArgs(argv);

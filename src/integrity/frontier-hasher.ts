@@ -11,7 +11,7 @@ import { FRONTIER, FRONTIER_WORKER_SOURCE, HASHED } from "./frontier-worker.js";
 export type SequentialAlgorithm = Exclude<DigestAlgorithm, "crc32c">;
 export type SequentialDigests = Partial<Record<SequentialAlgorithm, string>>;
 
-const BLOCK_SIZE = 4 * 1024 * 1024;
+const BLOCK_SIZE = 1024 * 1024;
 /** Waking an idle worker is a syscall; a busy one rereads the frontier after every block anyway. */
 const WAKE_STEP = 1024 * 1024;
 

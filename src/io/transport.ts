@@ -3,10 +3,13 @@
  * tests and wrappers (throttling, fault injection, logging) provide their own.
  */
 
-import { Client, ProxyAgent, buildConnector, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { Client, ProxyAgent, buildConnector } from "./undici.js";
+import { dispatchGet } from "./response.js";
 import type { Socket } from "node:net";
 import { rootCertificates } from "node:tls";
 import { NetworkError } from "../errors.js";
+import { createReclaimer } from "./reclaim.js";
 
 export interface TransportRequest {
   url: URL;
@@ -68,6 +71,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   const connector = buildConnector(tls);
   const proxyFor = options.proxyFor ?? (() => null);
   const lanes = new Map<number, Lane>();
+  const reclaim = createReclaimer();
 
   function connectOptions(url: URL): buildConnector.Options {
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
@@ -153,48 +157,33 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       const lane = laneFor(request.url, request.lane);
       await lane.closing;
       try {
-        const response = await lane.client.request({
-          origin: request.url.origin,
-          method: "GET",
-          path: request.url.pathname + request.url.search,
-          headers: request.headers,
-          signal: request.signal,
-          headersTimeout: request.idleTimeoutMs,
-          bodyTimeout: request.idleTimeoutMs,
-        });
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(response.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
-        const body = response.body;
-        // Errors after a cancel are expected; without a listener they would crash the process.
-        body.on("error", () => {});
-        const cancel = (): void => {
-          if (body.readableEnded) return;
-          // Mid-body, the connection is lost anyway: replace the client once it has closed.
-          // The client is destroyed before the body, or it would reconnect when the socket closes.
-          if (lanes.get(request.lane) === lane) {
-            lanes.set(request.lane, newLane(request.url, retire(lane)));
-          }
-          body.destroy();
-        };
-        return {
-          status: response.statusCode,
-          headers,
-          // Leaving a for-await loop early must go through cancel(), not straight to destroy().
-          body: {
-            [Symbol.asyncIterator]: () => {
-              const chunks = body[Symbol.asyncIterator]();
-              return {
-                next: () => chunks.next(),
-                return: async () => {
-                  cancel();
-                  return { done: true, value: undefined };
-                },
-              };
+        const response = await dispatchGet(
+          lane.client,
+          {
+            origin: request.url.origin,
+            method: "GET",
+            path: request.url.pathname + request.url.search,
+            headers: request.headers,
+            headersTimeout: request.idleTimeoutMs,
+            bodyTimeout: request.idleTimeoutMs,
+          },
+          request.signal,
+          {
+            onChunk: reclaim,
+            // Mid-body, the connection is lost anyway: replace the client once it has closed.
+            // The client goes first, or it would reconnect when the aborted socket closes.
+            onAbandon: () => {
+              if (lanes.get(request.lane) === lane) {
+                lanes.set(request.lane, newLane(request.url, retire(lane)));
+              }
             },
           },
-          cancel,
+        );
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: response.body,
+          cancel: response.abort,
         };
       } catch (error) {
         if (request.signal.aborted) throw error;

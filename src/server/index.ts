@@ -37,6 +37,11 @@ export interface ServerOptions {
   rates?: number[];
   /** Added before each response's headers. @default 0 */
   latencyMs?: number;
+  /**
+   * A server that caps each client, as nginx's `limit_conn` does: a request that arrives while
+   * this many are being answered gets 503 (with `Connection: close`).
+   */
+  requestLimit?: number;
   /** Keyed by path; answered before files are looked up. */
   redirects?: Record<string, Redirect>;
   /** Makes fault `probability` draws repeatable. @default "parget" */
@@ -79,9 +84,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RangeSer
     redirects,
     bucketOf: (socket) => buckets.get(socket),
   });
+  let answering = 0;
+  const limited: typeof handler = (request, response) => {
+    if (options.requestLimit !== undefined && answering >= options.requestLimit) {
+      stats.requests++;
+      stats.statuses[503] = (stats.statuses[503] ?? 0) + 1;
+      response.writeHead(503, { connection: "close", "content-length": "0" }).end();
+      return;
+    }
+    answering++;
+    response.once("close", () => answering--);
+    return handler(request, response);
+  };
   const server = options.tls
-    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
-    : http.createServer(handler);
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, limited)
+    : http.createServer(limited);
 
   // Every raw socket, so close() can end TLS handshakes that never became connections.
   server.on("connection", (socket: Socket) => {

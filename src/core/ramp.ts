@@ -1,0 +1,123 @@
+/**
+ * The adaptive connection count, used when the user sets none. It starts with a few connections
+ * and doubles them while the aggregate throughput follows: a CDN that throttles each connection
+ * rewards every new one, while a shared bottleneck or a busy CPU rewards none, and connections
+ * that do not help are closed again. The first sign that the server refuses more (429, 503, a
+ * reset or refused connection) brings the count back down for good.
+ *
+ *   growing ──(a window's rate kept up with the added lanes)──► growing (doubled)
+ *      │──(the gain fell short, or the cap is reached)──────► settled
+ *      └──(the server refused a lane)──────────────────────► settled, at fewer lanes
+ *
+ * Pure: the clock and the byte counts are passed in.
+ */
+
+export interface RampOptions {
+  /** Lanes to begin with. */
+  start: number;
+  /** Never more than this many. */
+  cap: number;
+  /** How long a level is measured once all its lanes are receiving. @default 250 */
+  windowMs?: number;
+  /** The most a level waits for its new lanes to start receiving before it is measured anyway. */
+  settleMs?: number;
+}
+
+export interface RampSample {
+  /** Milliseconds, on any monotonic clock. */
+  now: number;
+  /** Bytes received so far, all lanes together. */
+  bytes: number;
+  /** Lanes receiving a body right now. */
+  receiving: number;
+}
+
+/**
+ * The share of the proportional gain a step must bring to be kept: doubling the lanes must add
+ * at least this share of the rate again. Below KEEP the new lanes are closed; below GROW they stay
+ * but no more are added.
+ */
+const KEEP = 0.25;
+const GROW = 0.5;
+
+export class ConnectionRamp {
+  readonly cap: number;
+  readonly #windowMs: number;
+  readonly #settleMs: number;
+  #target: number;
+  #settled: boolean;
+  /** The last measured level: its lane count and aggregate rate (bytes/s). */
+  #previous: { lanes: number; rate: number } | undefined;
+  #changedAt: number | undefined;
+  #window: { now: number; bytes: number } | undefined;
+
+  constructor(options: RampOptions) {
+    this.cap = Math.max(1, options.cap);
+    this.#target = Math.min(this.cap, Math.max(1, options.start));
+    this.#settled = this.#target >= this.cap;
+    this.#windowMs = options.windowMs ?? 250;
+    this.#settleMs = options.settleMs ?? 250;
+  }
+
+  /** Lanes wanted now: lanes at or above it finish their segment and stop. */
+  get target(): number {
+    return this.#target;
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Feeds a periodic sample; returns the (possibly new) target. */
+  sample(s: RampSample): number {
+    if (this.#settled) return this.#target;
+    this.#changedAt ??= s.now;
+    if (this.#window === undefined) {
+      if (s.receiving >= this.#target || s.now - this.#changedAt >= this.#settleMs) {
+        this.#window = { now: s.now, bytes: s.bytes };
+      }
+      return this.#target;
+    }
+    const elapsed = s.now - this.#window.now;
+    if (elapsed < this.#windowMs) return this.#target;
+    const rate = ((s.bytes - this.#window.bytes) * 1000) / elapsed;
+    this.#decide(rate, s.now);
+    return this.#target;
+  }
+
+  /**
+   * The server pushed back on `lane` (0-based): keep only the lanes below it (at least one), and
+   * no more than the last level measured. No more growth after this.
+   */
+  refused(lane: number): number {
+    const measured = this.#previous?.lanes ?? this.#target;
+    this.#target = Math.max(1, Math.min(this.#target, lane, measured));
+    this.#settled = true;
+    return this.#target;
+  }
+
+  #decide(rate: number, now: number): void {
+    const lanes = this.#target;
+    const previous = this.#previous;
+    this.#previous = { lanes, rate };
+    if (previous !== undefined && previous.rate > 0) {
+      const gain = (rate / previous.rate - 1) / (lanes / previous.lanes - 1);
+      if (gain < KEEP) {
+        this.#target = previous.lanes;
+        this.#settled = true;
+        return;
+      }
+      if (gain < GROW) {
+        this.#settled = true;
+        return;
+      }
+    }
+    if (lanes >= this.cap) {
+      this.#settled = true;
+      return;
+    }
+    this.#target = Math.min(this.cap, lanes * 2);
+    this.#changedAt = now;
+    this.#window = undefined;
+  }
+}
