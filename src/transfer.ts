@@ -102,11 +102,15 @@ export class Transfer {
   /** Bytes received by all lanes, for the adaptive ramp. */
   #received = 0;
 
+  /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
+  readonly #outer: AbortSignal | undefined;
+  readonly #onOuterAbort = (): void => this.#fail(this.#outer?.reason);
+
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
     this.#c = context;
     // Every request in flight listens to this signal; many lanes are not a leak.
     setMaxListeners(0, this.#abort.signal);
-    outerSignal?.addEventListener("abort", () => this.#fail(outerSignal.reason), { once: true });
+    this.#outer = outerSignal;
   }
 
   /** Lanes currently receiving a body: the "active connections" of progress events. */
@@ -126,6 +130,8 @@ export class Transfer {
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
     this.#batch = batchSize(lanes);
+    if (this.#outer?.aborted) this.#onOuterAbort();
+    this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
     const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
@@ -150,6 +156,7 @@ export class Transfer {
         this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
       }
     } finally {
+      this.#outer?.removeEventListener("abort", this.#onOuterAbort);
       clearInterval(timer);
       clearInterval(rampTimer);
       // A checkpoint may be under way with an older picture; after it, one records the last writes
@@ -428,7 +435,7 @@ export class Transfer {
     const crc = crc32c(data);
     await file.write([data], claim.offset);
     planner.written(segment, claim, crc);
-    hasher.advance(planner.frontier);
+    if (hasher.hashing) hasher.advance(planner.frontier);
     if (segment.pos >= segment.end) {
       // Whoever was racing for these bytes lost: stop them now rather than at their next chunk.
       for (const other of this.#readers.get(segment) ?? []) other.cancel();

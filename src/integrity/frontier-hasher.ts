@@ -60,6 +60,11 @@ export class FrontierHasher {
     return new FrontierHasher({ worker, cells }, digests);
   }
 
+  /** Whether any digest is being computed (the frontier is worth working out). */
+  get hashing(): boolean {
+    return this.#run !== undefined;
+  }
+
   /** Bytes [0, frontier) are written and may be hashed. Cheap enough to call on every chunk. */
   advance(frontier: number): void {
     if (this.#run === undefined || this.#final || frontier <= this.#frontier) return;

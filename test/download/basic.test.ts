@@ -186,3 +186,27 @@ test("a fixed chunkSize asks for chunk-sized ranges", async (t) => {
   // Whole responses only: no connection is cut and replaced, so the server's count is exact.
   assert.ok(server.stats.peakConnections <= 3, `server peak ${server.stats.peakConnections}`);
 });
+
+test("one AbortSignal for many downloads: each leaves no listener on it", async (t) => {
+  const server = await serve(t, {
+    files: Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`/f${i}.bin`, generated(`many-${i}`, 64 * KiB)]),
+    ),
+  });
+  const dir = await tempDir(t);
+  const controller = new AbortController();
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error): void => void warnings.push(warning);
+  process.on("warning", onWarning);
+  t.after(() => process.off("warning", onWarning));
+  for (let i = 0; i < 12; i++) {
+    const result = await download(server.url(`/f${i}.bin`), { dir, signal: controller.signal });
+    await assertContent(result.path, `many-${i}`, 64 * KiB);
+  }
+  // A warning is emitted on the next tick after the listener that crossed the limit.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message),
+    [],
+  );
+});
