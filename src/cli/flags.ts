@@ -169,6 +169,7 @@ const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
 const HELP_AFTER = `
 Commands:
   demo [options]           race 1 connection against 8 on a local throttled server
+  bench [options] [url]    sweep chunk sizes and connection counts; recommend a setting
 
 Exit status (with several URLs, the highest status among them):
 ${Object.entries(EXIT)
@@ -183,11 +184,13 @@ Examples:
   grep -v beta urls.txt | parget -i -
   parget --json https://example.com/big.iso | jq -c 'select(.type == "done")'
   parget demo
+  parget bench --connections 1,4,16 https://example.com/big.iso
 `;
 
 export type ParsedArgs =
   | { kind: "download"; urls: string[]; options: DownloadOptions; quiet: boolean; json: boolean }
   | { kind: "demo"; argv: string[] }
+  | { kind: "bench"; argv: string[] }
   /** --help or --version: print `output` on stdout and exit 0. */
   | { kind: "exit"; output: string };
 
@@ -206,6 +209,7 @@ export async function parseArgs(
   env: ParseEnv = defaultEnv,
 ): Promise<ParsedArgs> {
   if (argv[0] === "demo") return { kind: "demo", argv: argv.slice(1) };
+  if (argv[0] === "bench") return { kind: "bench", argv: argv.slice(1) };
 
   const program = new Command("parget")
     .description("Download over HTTP(S) with several connections at once; resumable and verified.")

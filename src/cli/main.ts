@@ -22,6 +22,11 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     const { runDemo } = await import("./demo.js");
     return runDemo(args.argv, signal);
   }
+  if (args.kind === "bench") {
+    // Loaded on demand too; it loads its charting library itself, only when it draws.
+    const { runBench } = await import("./bench.js");
+    return runBench(args.argv, signal);
+  }
 
   const reporter = createReporter(args, process);
   let status: number = EXIT.ok;
