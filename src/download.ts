@@ -271,6 +271,7 @@ class Download {
       size,
       ranges,
       connections: lanes,
+      adaptive: ranges && lanes > 1 && this.#o.adaptive,
       resumedBytes,
     });
     progress.start(resumedBytes);

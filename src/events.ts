@@ -31,7 +31,10 @@ export type DownloadEvent =
       /** null when the server did not say (chunked, no ranges). */
       size: number | null;
       ranges: boolean;
+      /** The most connections the download will open. */
       connections: number;
+      /** Whether the count adapts: it starts lower and grows while more connections help. */
+      adaptive: boolean;
       resumedBytes: number;
     }
   | {

@@ -32,6 +32,7 @@ const start: DownloadEvent = {
   size: 100 * MiB,
   ranges: true,
   connections: 8,
+  adaptive: false,
   resumedBytes: 0,
 };
 
@@ -188,6 +189,10 @@ test("plain: whole lines only, a progress line per 10% but not more than once a 
   // 5 s of events at 20 MiB/s of clock time: one line a second, each a new tenth.
   assert.deepEqual(percents, ["20", "40", "60", "80", "100"]);
   assert.match(lines.at(-1) ?? "", /^saved demo\.bin \(100 MiB\)/);
+
+  const adaptive = sink();
+  plainReporter(adaptive, t.now).onEvent({ ...start, connections: 16, adaptive: true });
+  assert.match(adaptive.text, /\(100 MiB, up to 16 connections, as many as help\)\n$/);
 });
 
 test("plain: with an unknown size, a line every 5 s", () => {

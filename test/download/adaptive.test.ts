@@ -25,6 +25,7 @@ test("adaptive: a per-connection throttle makes it open more than it starts with
   });
   await assertContent(result.path, "ramp", size);
   assert.equal(events.of("start")[0]?.connections, DEFAULTS.maxConnections);
+  assert.equal(events.of("start")[0]?.adaptive, true);
   assert.ok(sockets.peak > DEFAULTS.startConnections, `it stayed at ${sockets.peak} connections`);
   assert.ok(sockets.peak <= DEFAULTS.maxConnections, `client peak ${sockets.peak}`);
   // It started with a few: the first progress events show no more than the starting count.

@@ -26,7 +26,9 @@ export function plainReporter(out: Sink, now: () => number = () => performance.n
           const size = e.size === null ? "size unknown" : formatBytes(e.size);
           const how = !e.ranges
             ? "1 connection (no range support)"
-            : `${e.connections} connection${e.connections === 1 ? "" : "s"}`;
+            : e.adaptive
+              ? `up to ${e.connections} connections, as many as help`
+              : `${e.connections} connection${e.connections === 1 ? "" : "s"}`;
           const resumed = e.resumedBytes > 0 ? `, resuming at ${formatBytes(e.resumedBytes)}` : "";
           line(`fetching ${redactUrl(e.url)} into ${e.path} (${size}, ${how}${resumed})`);
           lastTenth = e.size ? Math.floor(percent(e.resumedBytes, e.size) / 10) : 0;
