@@ -42,9 +42,12 @@ const IDLE_RECHECK_MS = 100;
 const RAMP_SAMPLE_MS = 50;
 /**
  * A checkpoint is due every CHECKPOINT_MS, or sooner after a 32nd of the file (1 to 64 MiB) of
- * new data: what a kill can cost in refetched bytes stays small next to the file.
+ * new data: what a kill can cost in refetched bytes stays small next to the file. Never sooner
+ * than CHECKPOINT_GAP_MS after the last one began, though: each flushes the data to disk, and
+ * back-to-back flushes at hundreds of MiB/s hold up the writes they queue behind.
  */
 const CHECKPOINT_MS = 1000;
+const CHECKPOINT_GAP_MS = 250;
 const checkpointBytes = (size: number): number =>
   Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.ceil(size / 32)));
 
@@ -86,6 +89,7 @@ export class Transfer {
   #failure: unknown;
   #receiving = 0;
   #sinceCheckpoint = 0;
+  #lastCheckpoint = -Infinity;
   #batch = batchSize(1);
   /** Set once the server answered a same-version If-Range with the whole file. */
   #ifRangeRefused = false;
@@ -442,7 +446,12 @@ export class Transfer {
       this.#readers.delete(segment);
     }
     this.#sinceCheckpoint += claim.length;
-    if (this.#sinceCheckpoint >= checkpointBytes(planner.size)) void this.#checkpoint();
+    if (
+      this.#sinceCheckpoint >= checkpointBytes(planner.size) &&
+      performance.now() - this.#lastCheckpoint >= CHECKPOINT_GAP_MS
+    ) {
+      void this.#checkpoint();
+    }
   }
 
   /**
@@ -453,6 +462,7 @@ export class Transfer {
     if (!this.#c.ranges) return Promise.resolve();
     this.#checkpointing ??= (async () => {
       this.#sinceCheckpoint = 0;
+      this.#lastCheckpoint = performance.now();
       const extents = this.#c.planner.extents();
       await this.#c.file.sync();
       await this.#c.saveState(extents);
