@@ -28,14 +28,13 @@ import { LaneSpeeds, ended, received } from "./speeds.js";
 import type { ConnectionRamp } from "./core/ramp.js";
 
 /**
- * Writes are batched (small writes cost ~1.8x more per byte on ext4 here), one batch buffer per
- * lane: while it is being written the connection pauses and the kernel's socket buffer takes the
- * incoming bytes, so a second buffer in user space would only cost memory. Many lanes get smaller
- * batches, keeping all of them near WRITE_BUDGET.
+ * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane has two batch
+ * buffers: one is written while the other fills, so a lone connection keeps receiving during its
+ * writes. Many lanes get smaller ones, keeping all of them near WRITE_BUDGET.
  */
 const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
-  Math.min(1024 * 1024, Math.max(256 * 1024, WRITE_BUDGET / lanes));
+  Math.min(1024 * 1024, Math.max(128 * 1024, WRITE_BUDGET / 2 / lanes));
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
 const IDLE_RECHECK_MS = 100;
 /** How often the adaptive connection count is fed the bytes received. */
@@ -100,8 +99,8 @@ export class Transfer {
   readonly #readers = new Map<Segment, Set<TransportResponse>>();
   /** Resolved (and replaced) whenever a segment finishes or is left: wakes idle lanes. */
   #changed = signal();
-  /** Each lane's batch buffer, reused for every segment it fetches. */
-  readonly #buffers = new Map<number, Buffer>();
+  /** Each lane's two batch buffers, reused for every segment it fetches. */
+  readonly #buffers = new Map<number, [Buffer, Buffer]>();
   #checkpointing: Promise<void> | null = null;
   /** Bytes received by all lanes, for the adaptive ramp. */
   #received = 0;
@@ -356,22 +355,25 @@ export class Transfer {
   }
 
   /**
-   * Streams a body into the segment. Bytes are copied into the lane's batch buffer, so the
-   * socket's own buffers are dropped at once instead of waiting for a write.
+   * Streams a body into the segment. Bytes are copied into the lane's two batch buffers: one is
+   * being written while the other fills, so receiving and writing overlap, and the socket's own
+   * buffers are dropped at once instead of waiting for a write.
    */
   async #receive(
     lane: number,
     segment: Segment,
     { response, offset, end }: FirstResponse,
   ): Promise<void> {
-    const buffer = this.#bufferOf(lane);
+    const buffers = this.#buffersOf(lane);
     const readers = this.#readers.get(segment) ?? new Set();
     this.#readers.set(segment, readers.add(response));
     const speed = this.#speeds.start(lane, performance.now());
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
+    let filling = 0;
     let filled = 0;
+    let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
@@ -386,13 +388,18 @@ export class Transfer {
         }
         if (filled === 0) batchAt = at;
         while (data.length > 0) {
+          const buffer = buffers[filling]!;
           const copied = Math.min(data.length, buffer.length - filled);
           buffer.set(data.subarray(0, copied), filled);
           filled += copied;
           at += copied;
           data = data.subarray(copied);
           if (filled < buffer.length && at < segment.end) continue;
-          await this.#flush(segment, batchAt, buffer.subarray(0, filled));
+          await writing;
+          writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
+          // A failed write is reported by the next await; until then it must not go unhandled.
+          writing.catch(() => {});
+          filling = 1 - filling;
           filled = 0;
           batchAt = at;
           if (at >= segment.end) break;
@@ -400,22 +407,25 @@ export class Transfer {
         // Complete, stolen below where this response runs, or overtaken: stop reading.
         if (segment.claimed >= segment.end && at < end) break;
       }
-      if (filled > 0) await this.#flush(segment, batchAt, buffer.subarray(0, filled));
+      await writing;
+      if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
       ended(speed, performance.now());
       this.#receiving--;
       readers.delete(response);
       response.cancel();
+      // Whatever happened, the segment's last write has settled before anyone looks at it again.
+      await writing?.catch(() => {});
     }
   }
 
-  #bufferOf(lane: number): Buffer {
-    let buffer = this.#buffers.get(lane);
-    if (!buffer) {
-      buffer = Buffer.allocUnsafeSlow(this.#batch);
-      this.#buffers.set(lane, buffer);
+  #buffersOf(lane: number): [Buffer, Buffer] {
+    let pair = this.#buffers.get(lane);
+    if (!pair) {
+      pair = [Buffer.allocUnsafeSlow(this.#batch), Buffer.allocUnsafeSlow(this.#batch)];
+      this.#buffers.set(lane, pair);
     }
-    return buffer;
+    return pair;
   }
 
   /**
