@@ -1,0 +1,110 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { chartSpec } from "../../bench/core/chart.js";
+import { planCases } from "../../bench/core/plan.js";
+import { renderReport, type Report } from "../../bench/core/report.js";
+import { summariseCase } from "../../bench/core/stats.js";
+import { markdownTable } from "../../bench/core/tables.js";
+import { commandTemplate, shellQuote, toolById, TOOLS } from "../../bench/core/tools.js";
+
+test("markdown tables pad columns, align right, and escape pipes", () => {
+  const table = markdownTable(["tool", "s"], [["a|b", "1.5"]], ["l", "r"]);
+  assert.equal(table, ["| tool |   s |", "| ---- | --: |", "| a\\|b | 1.5 |"].join("\n"));
+});
+
+test("command templates: the same URL, output and connection count for every tool", () => {
+  for (const tool of TOOLS) {
+    const line = commandTemplate(tool);
+    assert.match(line, /\$BASE/, tool.id);
+    assert.match(line, /\$NAME/, tool.id);
+    if (tool.parallel || tool.id === "wget2") assert.match(line, /\$N\b/, tool.id);
+  }
+  assert.equal(
+    commandTemplate(toolById("aria2c"), true),
+    "aria2c --no-conf -q -x $N -s $N -k 1M -d $DIR -o $NAME --allow-overwrite=true " +
+      "--auto-file-renaming=false --checksum=sha-256=$SHA256 $BASE$NAME",
+  );
+  assert.match(commandTemplate(toolById("parget"), true), /--checksum sha256=\$SHA256$/);
+  assert.match(
+    commandTemplate(toolById("rclone")),
+    /copyto --http-url \$BASE :http:\$NAME \$DIR\/\$NAME --multi-thread-streams \$N --multi-thread-cutoff 1M/,
+  );
+  assert.equal(shellQuote("a b"), "'a b'");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+});
+
+function sampleReport(): Report {
+  const cases = planCases({
+    quick: true,
+    long: false,
+    scenarios: ["unthrottled", "bottleneck"],
+    tools: ["parget", "aria2c", "curl"],
+  });
+  const summaries = cases.map((c) =>
+    c.scenario === "bottleneck"
+      ? summariseCase(c, [], "ip netns add failed: Operation not permitted")
+      : summariseCase(
+          c,
+          c.tools.map((tool, i) => ({ tool, repeat: 0, ok: true, wallSeconds: 1 + i })),
+        ),
+  );
+  return {
+    command: "npm run bench:peers -- --quick",
+    mode: "quick",
+    startedAt: "2026-01-02T03:04:05.000Z",
+    durationSeconds: 125,
+    machine: {
+      cpu: "Test CPU",
+      cores: 2,
+      memory: "1.0 GiB",
+      kernel: "Linux 6",
+      node: "v20",
+      load: "0.00, 0.00, 0.00",
+      outputDir: "/tmp/out",
+      outputFs: "ext4",
+      tmpfsDir: "/dev/shm/out",
+      serverRoot: "/dev/shm/files",
+      serverRootFs: "tmpfs",
+    },
+    versions: { aria2c: "aria2 version 1.36.0" },
+    tools: ["parget", "aria2c", "curl"],
+    skipped: ["axel: `axel` is not installed"],
+    summaries,
+    chart: "benchmarks-peers.svg",
+  };
+}
+
+test("the report has the machine, the summary, a table per case, commands and skips", () => {
+  const md = renderReport(sampleReport());
+  assert.match(md, /in 2 min 5 s/);
+  assert.match(md, /\| CPU \| Test CPU, 2 cores \|/);
+  assert.match(md, /\| downloads written to \| \/tmp\/out \(ext4\) \|/);
+  assert.match(md, /!\[.*\]\(benchmarks-peers\.svg\)/);
+  assert.match(md, /### 128 MiB, 16 connections, nginx, output on ext4 \(the disk\)/);
+  assert.match(md, /### 128 MiB, 16 connections, nginx, output on tmpfs/);
+  assert.match(md, /\| \*\*parget\*\* \|\s+1\.00 \| 128\.0 \|\s+100% \|/);
+  assert.match(md, /Skipped: ip netns add failed/);
+  assert.match(md, /- Skipped: axel: `axel` is not installed/);
+  assert.match(md, /^aria2c {7}aria2c --no-conf/m);
+  // parget took 1 s, aria2c 2 s: twice as fast.
+  assert.match(md, /\| unthrottled 128 MiB, n=16, disk .*\| +2\.00x \| +2\.00x \|/);
+});
+
+test("the chart has a bar series per tool and a category per case that ran", () => {
+  const spec = chartSpec(sampleReport().summaries);
+  assert.ok(spec);
+  const option = spec.option as {
+    series: { name: string; data: (number | null)[] }[];
+    yAxis: { data: string[] };
+  };
+  assert.deepEqual(
+    option.series.map((s) => s.name),
+    ["parget", "aria2c", "curl"],
+  );
+  assert.deepEqual(option.yAxis.data, [
+    "unthrottled 128 MiB, n=16, tmpfs",
+    "unthrottled 128 MiB, n=16, disk",
+  ]);
+  assert.deepEqual(option.series[0]?.data, [100, 100]);
+  assert.equal(chartSpec([]), undefined);
+});
