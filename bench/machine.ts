@@ -49,8 +49,8 @@ export async function versions(
 ): Promise<Record<string, string>> {
   const found: Record<string, string> = {};
   for (const tool of tools) {
-    // aria2c-k20M is aria2c again.
-    if (tool.id === "aria2c-k20M") continue;
+    // aria2c-k20M is aria2c again, parget-auto parget.
+    if (tool.id === "aria2c-k20M" || tool.id === "parget-auto") continue;
     const argv = tool.version.map((a) =>
       a === "$NODE" ? env.node : a === "$PARGET" ? env.pargetCli : a,
     );

@@ -54,7 +54,7 @@ function availableTools(
   const missing: string[] = [];
   for (const id of args.tools) {
     const tool = TOOLS.find((t) => t.id === id)!;
-    if (id === "parget" && !existsSync(pargetCli)) {
+    if (id.startsWith("parget") && !existsSync(pargetCli)) {
       missing.push(`parget: ${pargetCli} does not exist (run npm run build)`);
     } else if (!which(tool.binary)) {
       missing.push(`${id}: \`${tool.binary}\` is not installed`);
@@ -104,7 +104,9 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
   if (!tmpfs) skipped.push("tmpfs output: /dev/shm is not a tmpfs here");
   const env: ToolEnvironment = {
     node: process.execPath,
-    pargetCli: tools.includes("parget") ? await pinned(pargetCli, cleanup) : pargetCli,
+    pargetCli: tools.some((id) => id.startsWith("parget"))
+      ? await pinned(pargetCli, cleanup)
+      : pargetCli,
     rcloneConfig: path.join(scratch, "rclone.conf"),
   };
   await writeFile(env.rcloneConfig, "");

@@ -15,6 +15,7 @@ export interface ChartSpec {
 /** Fixed per tool, so parget reads the same in every chart. */
 export const TOOL_COLORS: Record<ToolId, string> = {
   parget: "#d62728",
+  "parget-auto": "#ff9896",
   aria2c: "#1f77b4",
   "aria2c-k20M": "#aec7e8",
   axel: "#2ca02c",

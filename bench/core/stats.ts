@@ -72,7 +72,7 @@ export function summariseCase(c: Case, runs: readonly RunResult[], skipped?: str
   const speed = (t: ToolSummary | undefined): number | undefined => t?.bytesPerSecond;
   const fastest = Math.max(0, ...tools.map((t) => speed(t) ?? 0));
   const ideal = c.ideal.kind === "rate" ? c.ideal.bytesPerSecond : fastest || undefined;
-  const peers = tools.filter((t) => t.tool !== "parget" && speed(t) !== undefined);
+  const peers = tools.filter((t) => !t.tool.startsWith("parget") && speed(t) !== undefined);
   const best = peers.reduce<ToolSummary | undefined>(
     (a, t) => (a === undefined || speed(t)! > speed(a)! ? t : a),
     undefined,

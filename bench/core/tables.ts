@@ -53,7 +53,7 @@ export function caseTable(summary: CaseSummary): string {
     "ok",
   ];
   const rows = summary.tools.map((t) => [
-    t.tool === "parget" ? "**parget**" : t.tool,
+    t.tool.startsWith("parget") ? `**${t.tool}**` : t.tool,
     fmt.seconds(t.wallSeconds),
     fmt.rate(t.bytesPerSecond),
     fmt.percent(t.percentOfIdeal),

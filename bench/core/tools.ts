@@ -67,6 +67,28 @@ export const TOOLS: readonly Tool[] = [
     ],
   },
   {
+    id: "parget-auto",
+    binary: "node",
+    parallel: true,
+    verifies: true,
+    version: ["$NODE", "$PARGET", "--version"],
+    command: (t, env) => [
+      env.node,
+      env.pargetCli,
+      t.url,
+      "-d",
+      t.dir,
+      "-o",
+      t.name,
+      "-q",
+      ...(t.sha256 ? ["--checksum", `sha256=${t.sha256}`] : []),
+    ],
+    note:
+      "`parget-auto` is parget with no `-n`: its adaptive default starts at 4 connections and " +
+      "doubles them while the throughput follows, up to 16. Its conns column shows where it " +
+      "settled; the case's N does not apply to it.",
+  },
+  {
     id: "aria2c",
     binary: "aria2c",
     parallel: true,

@@ -16,6 +16,7 @@ export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export const TOOL_IDS = [
   "parget",
+  "parget-auto",
   "aria2c",
   "aria2c-k20M",
   "axel",
