@@ -167,7 +167,10 @@ export function planCases(options: PlanOptions): Case[] {
   for (const scenario of SCENARIOS) {
     if (!options.scenarios.includes(scenario.id)) continue;
     for (const shape of shapes(scenario.id, options.quick, options.long)) {
-      const tools = participants(shape.who, options.tools);
+      // parget-auto picks its own count (up to 16): it is compared where the others use 16.
+      const tools = participants(shape.who, options.tools).filter(
+        (id) => id !== "parget-auto" || shape.connections === 16,
+      );
       if (tools.length === 0) continue;
       const ideal = idealOf(scenario.id, shape.connections);
       const output = shape.output ?? "disk";
