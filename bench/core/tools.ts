@@ -52,19 +52,7 @@ export const TOOLS: readonly Tool[] = [
     parallel: true,
     verifies: true,
     version: ["$NODE", "$PARGET", "--version"],
-    command: (t, env) => [
-      env.node,
-      env.pargetCli,
-      t.url,
-      "-n",
-      t.n,
-      "-d",
-      t.dir,
-      "-o",
-      t.name,
-      "-q",
-      ...(t.sha256 ? ["--checksum", `sha256=${t.sha256}`] : []),
-    ],
+    command: (t, env) => parget(t, env, ["-n", t.n]),
   },
   {
     id: "parget-auto",
@@ -72,17 +60,7 @@ export const TOOLS: readonly Tool[] = [
     parallel: true,
     verifies: true,
     version: ["$NODE", "$PARGET", "--version"],
-    command: (t, env) => [
-      env.node,
-      env.pargetCli,
-      t.url,
-      "-d",
-      t.dir,
-      "-o",
-      t.name,
-      "-q",
-      ...(t.sha256 ? ["--checksum", `sha256=${t.sha256}`] : []),
-    ],
+    command: (t, env) => parget(t, env, []),
     note:
       "`parget-auto` is parget with no `-n`: its adaptive default starts at 4 connections and " +
       "doubles them while the throughput follows, up to 16. Its conns column shows where it " +
@@ -235,4 +213,19 @@ export function commandTemplate(tool: Tool, checksum = false): string {
 /** Quotes a word for a POSIX shell only when it needs it. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./$-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function parget(t: CommandTarget, env: ToolEnvironment, connections: string[]): string[] {
+  return [
+    env.node,
+    env.pargetCli,
+    t.url,
+    ...connections,
+    "-d",
+    t.dir,
+    "-o",
+    t.name,
+    "-q",
+    ...(t.sha256 ? ["--checksum", `sha256=${t.sha256}`] : []),
+  ];
 }

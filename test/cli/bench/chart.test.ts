@@ -2,24 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LineSeriesOption } from "echarts";
 import { chartOption, seriesName } from "../../../src/cli/bench/chart.js";
-import type { ChunkSetting } from "../../../src/cli/bench/plan.js";
 import type { BenchTarget } from "../../../src/cli/bench/report.js";
-import { median, recommend, type CellSummary } from "../../../src/cli/bench/results.js";
+import { recommend } from "../../../src/cli/bench/results.js";
+import { cell } from "./fixtures.js";
 
 const M = 1024 * 1024;
 const TARGET: BenchTarget = { url: "https://x.test/a.iso", embedded: false, size: 64 * M };
-
-function cell(connections: number, chunk: ChunkSetting, ...mibs: number[]): CellSummary {
-  const runs = mibs.map((v) => v * M);
-  return {
-    connections,
-    chunk,
-    runs,
-    median: median(runs),
-    min: Math.min(...runs),
-    max: Math.max(...runs),
-  };
-}
 
 const SUMMARIES = [
   cell(1, M, 7, 7.5, 8),

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ChunkSetting } from "../../../src/cli/bench/plan.js";
 import {
   jsonReport,
   recommendationText,
@@ -10,22 +9,11 @@ import {
   unitFor,
   type BenchTarget,
 } from "../../../src/cli/bench/report.js";
-import { median, recommend, type CellSummary } from "../../../src/cli/bench/results.js";
+import { recommend } from "../../../src/cli/bench/results.js";
+import { cell } from "./fixtures.js";
 
 const K = 1024;
 const M = 1024 * K;
-
-function cell(connections: number, chunk: ChunkSetting, ...mibs: number[]): CellSummary {
-  const runs = mibs.map((v) => v * M);
-  return {
-    connections,
-    chunk,
-    runs,
-    median: median(runs),
-    min: Math.min(...runs),
-    max: Math.max(...runs),
-  };
-}
 
 const EMBEDDED: BenchTarget = {
   url: "http://127.0.0.1:4000/bench.bin",

@@ -1,29 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ChunkSetting } from "../../../src/cli/bench/plan.js";
 import {
   median,
   recommend,
   summarize,
   throughput,
-  type CellSummary,
   type RunResult,
 } from "../../../src/cli/bench/results.js";
+import { cell } from "./fixtures.js";
 
 const M = 1024 * 1024;
-
-/** A summary with one run per value given, in MiB/s. */
-function cell(connections: number, chunk: ChunkSetting, ...mibs: number[]): CellSummary {
-  const runs = mibs.map((v) => v * M);
-  return {
-    connections,
-    chunk,
-    runs,
-    median: median(runs),
-    min: Math.min(...runs),
-    max: Math.max(...runs),
-  };
-}
 
 test("median: the middle value, or the mean of the two middle ones", () => {
   assert.equal(median([3]), 3);
