@@ -5,7 +5,6 @@
  */
 import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Transport, TransportResponse } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
@@ -223,10 +222,22 @@ export class Transfer {
     }
   }
 
-  /** Waits until a segment finishes, or a little while, whichever comes first. */
+  /**
+   * Waits until a segment finishes, the transfer stops, or a little while, whichever comes first.
+   * The timer is cleared on the way out: left running, the last idle lanes' timers would keep the
+   * process alive for up to IDLE_RECHECK_MS after the download ends.
+   */
   async #idle(): Promise<void> {
-    const timer = sleep(IDLE_RECHECK_MS, undefined, { signal: this.#abort.signal }).catch(() => {});
-    await Promise.race([this.#changed.promise, timer]);
+    const { promise: woken, resolve: wake } = signal();
+    const timer = setTimeout(wake, IDLE_RECHECK_MS);
+    const stopped = this.#abort.signal;
+    stopped.addEventListener("abort", wake, { once: true });
+    try {
+      await Promise.race([this.#changed.promise, woken]);
+    } finally {
+      clearTimeout(timer);
+      stopped.removeEventListener("abort", wake);
+    }
   }
 
   #notify(): void {

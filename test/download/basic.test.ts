@@ -210,3 +210,20 @@ test("one AbortSignal for many downloads: each leaves no listener on it", async 
     [],
   );
 });
+
+test("a finished download leaves no timer running, so a CLI exits as soon as it is done", async (t) => {
+  const timers = (): number =>
+    process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const before = timers();
+  const server = await serve(t, { files: { "/f.bin": generated("timers", 2 * MiB) } });
+  const dir = await tempDir(t);
+  // More lanes than segments: the spare lanes wait idle until the others finish.
+  const result = await download(server.url("/f.bin"), {
+    dir,
+    connections: 8,
+    minSplitSize: MiB,
+  });
+  await assertContent(result.path, "timers", 2 * MiB);
+  await server.close();
+  assert.equal(timers(), before);
+});
