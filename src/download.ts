@@ -283,6 +283,7 @@ class Download {
           this.#transport,
           this.#o.idleTimeoutMs,
           this.#retryScope(),
+          needed.crc32c,
         );
         size = written.end;
         planner = new RangePlanner({
@@ -295,14 +296,20 @@ class Download {
         });
       } else {
         const known = { ...validators, size };
+        const crcs = needed.crc32c;
+        const done = resume?.extents.map((e) => ({ ...e }));
+        if (done && crcs && !resume?.crcs) {
+          // Written by a run that expected no CRC32C: read the extents back for theirs.
+          for (const e of done) e.crc = await file.crc32c(e.start, e.end);
+        }
         planner = new RangePlanner({
           size,
           lanes,
-          done: resume?.extents,
+          done,
           chunkSize: this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
           maxPiece: this.#o.maxPieceSize,
-          combine: crc32cCombine,
+          ...(crcs ? { combine: crc32cCombine } : {}),
         });
         transfer = new Transfer(
           {
@@ -317,7 +324,8 @@ class Download {
             retries: this.#o.retries,
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
-            saveState: (extents) => target.saveState(this.#url.href, known, extents),
+            crcs,
+            saveState: (extents) => target.saveState(this.#url.href, known, { extents, crcs }),
             ...(ranges && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -344,7 +352,7 @@ class Download {
         await target.saveState(
           this.#url.href,
           { ...validators, size },
-          planner.extents(),
+          { extents: planner.extents(), crcs: needed.crc32c },
           verified,
         );
       await target.publish(this.#o.overwrite);

@@ -15,6 +15,7 @@ export async function streamToEnd(
   transport: Transport,
   idleTimeoutMs: number,
   scope: RetryScope,
+  crcs: boolean,
 ): Promise<Extent> {
   let pending: TransportResponse | undefined = first.response;
   return withRetries(scope, async () => {
@@ -32,7 +33,7 @@ export async function streamToEnd(
     try {
       for await (const chunk of response.body) {
         await file.write([chunk], at);
-        crc = crc32c(chunk, crc);
+        if (crcs) crc = crc32c(chunk, crc);
         at += chunk.length;
       }
     } finally {

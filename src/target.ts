@@ -3,7 +3,6 @@
  * state. Which state may be trusted, and the last step (publish) live here.
  */
 import type { DownloadResult } from "./events.js";
-import type { Extent } from "./core/planner.js";
 import type { Validators } from "./core/validators.js";
 import { FileSystemError } from "./errors.js";
 import { resolveInside } from "./core/filename.js";
@@ -44,7 +43,7 @@ export class Target {
   async saveState(
     url: string,
     validators: Validators & { size: number },
-    extents: Extent[],
+    { extents, crcs }: Pick<ResumeState, "extents" | "crcs">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
@@ -53,6 +52,7 @@ export class Target {
       etag: validators.etag,
       lastModified: validators.lastModified,
       extents,
+      crcs,
     };
     if (verified) state.verified = verified;
     await replaceFileAtomically(this.state, encodeState(state));

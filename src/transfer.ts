@@ -68,6 +68,8 @@ export interface TransferContext {
    * reads the whole file again, skipping what is already written.
    */
   ranges: boolean;
+  /** Whether each write's CRC32C is computed, for a CRC32C the download expects. */
+  crcs: boolean;
   /** Adaptive connections: how many lanes to run, up to run()'s count. Unset: all of them. */
   ramp?: ConnectionRamp;
 }
@@ -457,7 +459,7 @@ export class Transfer {
     const claim = planner.claim(segment, at, batch.length);
     if (!claim) return;
     const data = batch.subarray(claim.skip, claim.skip + claim.length);
-    const crc = crc32c(data);
+    const crc = this.#c.crcs ? crc32c(data) : 0;
     await file.write([data], claim.offset);
     planner.written(segment, claim, crc);
     if (hasher.hashing) hasher.advance(planner.frontier);

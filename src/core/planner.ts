@@ -15,7 +15,7 @@ export interface Extent {
   start: number;
   /** Exclusive. */
   end: number;
-  /** CRC32C of the extent's bytes. */
+  /** CRC32C of the extent's bytes; 0 when the planner tracks none (no `combine`). */
   crc: number;
 }
 
@@ -75,8 +75,11 @@ export interface PlannerOptions {
    * lanes x maxPiece instead of most of the file.
    */
   maxPiece: number;
-  combine: Crc32cCombine;
+  /** Joins CRC32Cs. Omitted when no CRC32C is expected: every CRC then stays 0. */
+  combine?: Crc32cCombine | undefined;
 }
+
+const untracked: Crc32cCombine = () => 0;
 
 /** Splits at multiples of this where the segment is large enough, so writes stay page-aligned. */
 const ALIGN = 64 * 1024;
@@ -96,7 +99,7 @@ export class RangePlanner {
 
   constructor(options: PlannerOptions) {
     this.size = options.size;
-    this.#combine = options.combine;
+    this.#combine = options.combine ?? untracked;
     this.#minSplit = options.minSplit;
     this.#chunkSize = options.chunkSize;
     for (const extent of [...(options.done ?? [])].sort((a, b) => a.start - b.start)) {

@@ -13,6 +13,8 @@ export interface ResumeState {
   etag: string | null;
   lastModified: string | null;
   extents: Extent[];
+  /** Whether the extents' CRCs were computed; they are only when a CRC32C was expected. */
+  crcs: boolean;
   /** Set once every byte is on disk and verified; the rename to the final path is all that is left. */
   verified?: VerifiedDigest[];
 }
@@ -27,6 +29,7 @@ export function encodeState(state: ResumeState): string {
     etag: state.etag,
     lastModified: state.lastModified,
     extents: state.extents.map((e) => [e.start, e.end, e.crc]),
+    crcs: state.crcs,
     ...(state.verified ? { verified: state.verified } : {}),
   });
 }
@@ -47,6 +50,9 @@ export function decodeState(text: string): ResumeState | undefined {
     return undefined;
   if (!isStringOrNull(r["etag"]) || !isStringOrNull(r["lastModified"])) return undefined;
   if (!Array.isArray(r["extents"])) return undefined;
+  // States from before the field existed always carried CRCs.
+  const crcs = r["crcs"] ?? true;
+  if (typeof crcs !== "boolean") return undefined;
   const size = r["size"];
   const extents: Extent[] = [];
   let previousEnd = 0;
@@ -64,6 +70,7 @@ export function decodeState(text: string): ResumeState | undefined {
     etag: r["etag"],
     lastModified: r["lastModified"],
     extents,
+    crcs,
   };
   if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
   return state;

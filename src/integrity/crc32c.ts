@@ -2,14 +2,19 @@
  * CRC32C (Castagnoli), computed per range as bytes arrive and combined at the end, so the whole
  * file's CRC is known without reading anything back (gsutil does the same for sliced downloads).
  */
-import { crc32c as nativeCrc32c } from "@node-rs/crc32";
+import { createRequire } from "node:module";
+
+type Native = typeof import("@node-rs/crc32");
+let native: Native | undefined;
 
 /** Reflected Castagnoli polynomial. */
 const POLYNOMIAL = 0x82f63b78;
 
 /** CRC32C of `data`, continuing from `previous` (the CRC of the bytes before it). */
 export function crc32c(data: Uint8Array, previous = 0): number {
-  return nativeCrc32c(data, previous) >>> 0;
+  // Loaded on first use: the addon takes ~60 ms to load, and most downloads never need a CRC32C.
+  native ??= createRequire(import.meta.url)("@node-rs/crc32") as Native;
+  return native.crc32c(data, previous) >>> 0;
 }
 
 /** 8 lower-case hex digits, big-endian: the form `ExpectedDigest.hex` uses. */

@@ -14,6 +14,9 @@ import {
 } from "node:fs/promises";
 import { dirname } from "node:path";
 import { FileSystemError } from "../errors.js";
+import { crc32c } from "../integrity/crc32c.js";
+
+const READ_BLOCK = 1024 * 1024;
 
 const REASONS: Record<string, string> = {
   ENOSPC: "no space left on device",
@@ -85,6 +88,26 @@ export class PartialFile {
   /** Makes every completed write durable: called before a state that describes them is saved. */
   async sync(): Promise<void> {
     await guard("flush", this.path, () => this.#handle.datasync());
+  }
+
+  /** Reads [start, end) back and returns its CRC32C. */
+  async crc32c(start: number, end: number): Promise<number> {
+    const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
+    let crc = 0;
+    await guard("read", this.path, async () => {
+      for (let at = start; at < end;) {
+        const { bytesRead } = await this.#handle.read(
+          block,
+          0,
+          Math.min(block.length, end - at),
+          at,
+        );
+        if (bytesRead === 0) throw new Error(`the file ends at ${at}, before ${end}`);
+        crc = crc32c(block.subarray(0, bytesRead), crc);
+        at += bytesRead;
+      }
+    });
+    return crc;
   }
 
   async truncate(size: number): Promise<void> {

@@ -11,6 +11,7 @@ const state: ResumeState = {
     { start: 0, end: 100, crc: 0xdeadbeef },
     { start: 500, end: 1000, crc: 7 },
   ],
+  crcs: true,
 };
 
 test("a state survives a round trip", () => {
@@ -20,6 +21,15 @@ test("a state survives a round trip", () => {
     verified: [{ algorithm: "sha256" as const, hex: "ab", source: "user" }],
   };
   assert.deepEqual(decodeState(encodeState(verified)), verified);
+});
+
+test("a state says whether its CRCs were computed; one from before that always had them", () => {
+  const untracked = { ...state, crcs: false };
+  assert.deepEqual(decodeState(encodeState(untracked)), untracked);
+  const older = JSON.parse(encodeState(state)) as Record<string, unknown>;
+  delete older["crcs"];
+  assert.equal(decodeState(JSON.stringify(older))?.crcs, true);
+  assert.equal(decodeState(JSON.stringify({ ...older, crcs: "yes" })), undefined);
 });
 
 test("a damaged or foreign state is ignored, never trusted", () => {

@@ -3,6 +3,9 @@ import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { download, type DownloadOptions } from "../../src/index.js";
 import { digestOfContent, type FileSpec, type RangeServer } from "../../src/server/index.js";
+import { generateContent } from "../../src/server/content.js";
+import { crc32c, crc32cHex } from "../../src/integrity/crc32c.js";
+import { open } from "node:fs/promises";
 import { serve } from "../helpers/server.js";
 import {
   assertContent,
@@ -88,6 +91,34 @@ test("an aborted download resumes: identical file, and the server sends little m
   const [probe] = server.stats.requestLog;
   assert.match(probe?.range ?? "", /^bytes=\d+-$/);
   assert.match(String(probe?.headers["if-range"]), /^"/);
+});
+
+test("a CRC32C expected only on the rerun covers the resumed bytes too: read back, not trusted", async (t) => {
+  // The first run expected no CRC32C, so its state records none for the bytes it wrote.
+  const { server, dir, final } = await abortAtFortyPercent(t, "resume-crc");
+  const hex = crc32cHex(crc32c(generateContent("resume-crc", 0, SIZE)));
+  const result = await download(server.url("/f.bin"), {
+    ...options(dir, new Events()),
+    checksums: [{ algorithm: "crc32c", hex, source: "user" }],
+  });
+  await assertContent(final, "resume-crc", SIZE);
+  assert.ok(result.resumedBytes >= 0.4 * SIZE, `resumed ${result.resumedBytes}`);
+  assert.deepEqual(result.verified, [{ algorithm: "crc32c", hex, source: "user" }]);
+
+  // A resumed byte damaged on disk is caught by the read-back.
+  const again = await abortAtFortyPercent(t, "resume-crc");
+  const partial = `${again.final}.parget`;
+  const handle = await open(partial, "r+");
+  await handle.write(Buffer.from([0x55]), 0, 1, 1000);
+  await handle.close();
+  await rejectsWith(
+    download(again.server.url("/f.bin"), {
+      ...options(again.dir, new Events()),
+      checksums: [{ algorithm: "crc32c", hex, source: "user" }],
+    }),
+    "PARGET_CHECKSUM_MISMATCH",
+    6,
+  );
 });
 
 test("a file changed between runs: the rerun restarts and ends with the new version whole", async (t) => {
