@@ -4,29 +4,33 @@
  * MiB/s, tens of MiB of dead read buffers pile up between two collections. When the process
  * exposes `gc` (the CLI does; `node --expose-gc` for library users), a young collection every
  * few MiB received frees them while they are few (~0.2 ms each). It runs from a fresh task, not
- * from inside a data callback, so that the buffer being delivered is not kept alive and promoted;
- * the few that are (held by a paused connection) are swept by an occasional full collection.
+ * from inside a data callback, so that the buffer being delivered is not kept alive and promoted.
+ * The few that are promoted (held by a paused connection) need a full collection, which costs
+ * ~10 ms: it runs only once the ArrayBuffers V8 holds have grown well past the live ones.
  */
 const MINOR_EVERY_BYTES = 4 * 1024 * 1024;
-const MAJOR_EVERY_BYTES = 32 * 1024 * 1024;
+const MAJOR_ABOVE_LIVE_BYTES = 8 * 1024 * 1024;
 
 type GarbageCollector = (options: { type: "minor" | "major"; execution?: "async" }) => void;
 
 export function createReclaimer(): (bytes: number) => void {
   let sinceMinor = 0;
-  let sinceMajor = 0;
   let scheduled = false;
+  /** The least ArrayBuffer memory seen (reset after each full collection): the live part. */
+  let live = Infinity;
+  let afterMajor = false;
   const collect = (): void => {
     scheduled = false;
     const gc = (globalThis as { gc?: GarbageCollector }).gc;
-    if (sinceMajor >= MAJOR_EVERY_BYTES) {
-      sinceMajor = 0;
-      gc?.({ type: "major", execution: "async" });
-    } else gc?.({ type: "minor" });
+    if (!gc) return;
+    const held = process.memoryUsage().arrayBuffers;
+    live = afterMajor ? held : Math.min(live, held);
+    afterMajor = held - live >= MAJOR_ABOVE_LIVE_BYTES;
+    if (afterMajor) gc({ type: "major", execution: "async" });
+    else gc({ type: "minor" });
   };
   return (bytes) => {
     sinceMinor += bytes;
-    sinceMajor += bytes;
     if (sinceMinor < MINOR_EVERY_BYTES || scheduled) return;
     sinceMinor = 0;
     scheduled = true;
