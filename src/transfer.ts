@@ -38,6 +38,8 @@ const batchSize = (lanes: number): number =>
 const IDLE_RECHECK_MS = 100;
 /** How often the adaptive connection count is fed the bytes received. */
 const RAMP_SAMPLE_MS = 50;
+/** Weight of the newest request in the smoothed request latency. */
+const LATENCY_WEIGHT = 0.3;
 /**
  * A checkpoint is due every CHECKPOINT_MS, or sooner after a 32nd of the file (1 to 64 MiB) of
  * new data: what a kill can cost in refetched bytes stays small next to the file. Never sooner
@@ -91,6 +93,8 @@ export class Transfer {
   #sinceCheckpoint = 0;
   #lastCheckpoint = -Infinity;
   #batch = batchSize(1);
+  /** How long a range request takes to bring its response, smoothed; unknown before the first. */
+  #latencyMs: number | undefined;
   /** Set once the server answered a same-version If-Range with the whole file. */
   #ifRangeRefused = false;
   readonly #speeds = new LaneSpeeds();
@@ -255,11 +259,12 @@ export class Transfer {
       const owner = this.#owners.get(s);
       return owner === undefined || owner === lane ? undefined : this.#speeds.of(owner, now);
     };
+    const latency = this.#latencyMs;
     return {
       share: (s) => stealShare(theirs(s), mine),
-      worthStealing: (s) => worthStealing(theirs(s), s.end - s.claimed),
-      isStraggler: (s) => isStraggler(theirs(s), mine, s.end - s.claimed),
-      ...(mine === undefined ? {} : { minSplit: stealMinimum(mine) }),
+      worthStealing: (s) => worthStealing(theirs(s), s.end - s.claimed, latency),
+      isStraggler: (s) => isStraggler(theirs(s), mine, s.end - s.claimed, latency),
+      ...(mine === undefined ? {} : { minSplit: stealMinimum(mine, latency) }),
     };
   }
 
@@ -316,6 +321,7 @@ export class Transfer {
     };
     const ifRange = this.#ifRangeRefused ? undefined : ifRangeValue(c.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
+    const sent = performance.now();
     const { response } = await send(c.transport, {
       url: c.url,
       headers,
@@ -323,6 +329,11 @@ export class Transfer {
       signal: this.#abort.signal,
       idleTimeoutMs: c.idleTimeoutMs,
     });
+    const latency = performance.now() - sent;
+    this.#latencyMs =
+      this.#latencyMs === undefined
+        ? latency
+        : this.#latencyMs + LATENCY_WEIGHT * (latency - this.#latencyMs);
     const answer = interpretRangeResponse(response.status, response.headers, asked);
     if (answer.kind === "bad") {
       response.cancel();

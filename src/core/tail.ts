@@ -1,17 +1,29 @@
 /**
  * End-of-download decisions from measured speeds (bytes per millisecond; undefined when not yet
- * known): how much to steal from a lane, whether to bother, and when to race a straggler. The
- * transfer measures, the planner cuts; this decides between them.
+ * known) and from how long a new request takes to bring its first byte: how much to steal from a
+ * lane, whether to bother, and when to race a straggler. The transfer measures, the planner cuts;
+ * this decides between them.
+ *
+ * Every threshold is a few request round trips, with a floor: a steal or a race costs one request,
+ * so on a near server (a millisecond away) the last 100 ms of a slow lane are worth taking over,
+ * while 40 ms away it takes longer for a new request to catch up with a stream already flowing.
  */
 
-/** A steal takes at least this long of the thief's own transfer, and never under MIN_STEAL. */
-export const STEAL_WORTH_MS = 150;
+/** A steal takes at least this much of the thief's own transfer, and never under MIN_STEAL. */
+export const STEAL_WORTH_MS = 50;
 export const MIN_STEAL = 64 * 1024;
-/** A lane that will finish within this is left alone: a steal costs a request and a cut. */
-export const STEAL_AFTER_MS = 400;
-/** A straggler needs more than HEDGE_AFTER_MS, and over HEDGE_RATIO times the idle lane's time. */
-export const HEDGE_AFTER_MS = 500;
+/** A lane that will finish within this (or REQUESTS_WORTH request latencies) is left alone. */
+export const STEAL_AFTER_MS = 50;
+/** A straggler needs more than this, and over HEDGE_RATIO times the idle lane's time. */
+export const HEDGE_AFTER_MS = 80;
 export const HEDGE_RATIO = 2;
+/** How many request latencies a steal or a race must save at least. */
+export const REQUESTS_WORTH = 4;
+
+/** The least time worth taking over: `floorMs`, or a few request latencies when those are longer. */
+function worthMs(floorMs: number, latencyMs: number | undefined): number {
+  return Math.max(floorMs, REQUESTS_WORTH * (latencyMs ?? 0));
+}
 
 /**
  * The share of a segment's unfetched bytes a thief takes: half between lanes of about one speed
@@ -24,22 +36,28 @@ export function stealShare(theirs: number | undefined, mine: number | undefined)
 }
 
 /** Whether stealing from a lane with `left` bytes to go saves time; an unknown lane is fair game. */
-export function worthStealing(theirs: number | undefined, left: number): boolean {
-  return theirs === undefined || left / Math.max(theirs, 1e-6) > STEAL_AFTER_MS;
+export function worthStealing(
+  theirs: number | undefined,
+  left: number,
+  latencyMs?: number,
+): boolean {
+  return theirs === undefined || left / Math.max(theirs, 1e-6) > worthMs(STEAL_AFTER_MS, latencyMs);
 }
 
-/** Whether an idle lane would finish `left` bytes much sooner than the lane that has them. */
+/** Whether an idle lane, after its request's latency, would finish `left` bytes much sooner. */
 export function isStraggler(
   theirs: number | undefined,
   mine: number | undefined,
   left: number,
+  latencyMs?: number,
 ): boolean {
   if (theirs === undefined || mine === undefined) return false;
   const theirMs = left / Math.max(theirs, 1e-6);
-  return theirMs > HEDGE_AFTER_MS && theirMs > HEDGE_RATIO * (left / Math.max(mine, 1e-6));
+  const myMs = (latencyMs ?? 0) + left / Math.max(mine, 1e-6);
+  return theirMs > worthMs(HEDGE_AFTER_MS, latencyMs) && theirMs > HEDGE_RATIO * myMs;
 }
 
 /** The least a lane should steal: smaller pieces are worth a request at lower rates. */
-export function stealMinimum(mine: number): number {
-  return Math.max(MIN_STEAL, Math.round(mine * STEAL_WORTH_MS));
+export function stealMinimum(mine: number, latencyMs?: number): number {
+  return Math.max(MIN_STEAL, Math.round(mine * worthMs(STEAL_WORTH_MS, latencyMs)));
 }

@@ -24,22 +24,32 @@ test("steal share: half between equals and unknowns, by speed from a much slower
     assert.equal(stealShare(theirs, mine), share, `${theirs} vs ${mine}`);
 });
 
-test("worth stealing only from a lane that will not finish within 400 ms", () => {
+test("worth stealing only from a lane that will not finish within 50 ms, or 4 request latencies", () => {
   assert.equal(worthStealing(undefined, 1), true);
-  assert.equal(worthStealing(MiBps, 300 * MiBps), false); // 300 ms left
-  assert.equal(worthStealing(MiBps, 500 * MiBps), true); // 500 ms left
+  assert.equal(worthStealing(MiBps, 40 * MiBps), false); // 40 ms left
+  assert.equal(worthStealing(MiBps, 60 * MiBps), true); // 60 ms left
+  // 40 ms away, a new request needs 160 ms to be worth it.
+  assert.equal(worthStealing(MiBps, 150 * MiBps, 40), false);
+  assert.equal(worthStealing(MiBps, 170 * MiBps, 40), true);
 });
 
-test("a straggler needs over 500 ms and over twice the idle lane's time", () => {
+test("a straggler needs over 80 ms (or 4 latencies) and over twice the idle lane's time", () => {
   const left = 1024 * 1024;
   assert.equal(isStraggler(undefined, 4 * MiBps, left), false);
   assert.equal(isStraggler(64, undefined, left), false);
   assert.equal(isStraggler(64, 4 * MiBps, left), true); // 16 s against 0.25 s
   assert.equal(isStraggler(3 * MiBps, 4 * MiBps, 4 * left), false); // 1.4 s, but under twice 1 s
-  assert.equal(isStraggler(64, 4 * MiBps, 16 * 1024), false); // 250 ms: finishing anyway
+  assert.equal(isStraggler(64, 4 * MiBps, 4 * 1024), false); // 64 ms: finishing anyway
+  assert.equal(isStraggler(MiBps, 16 * MiBps, 100 * MiBps), true); // 100 ms against 6 ms
+  // The idle lane's request latency counts against it: 40 ms away, 100 ms left is not worth it,
+  // nor is 400 ms left when the request alone would take 300.
+  assert.equal(isStraggler(MiBps, 16 * MiBps, 100 * MiBps, 40), false);
+  assert.equal(isStraggler(MiBps, 16 * MiBps, 400 * MiBps, 300), false);
+  assert.equal(isStraggler(MiBps, 16 * MiBps, 400 * MiBps, 40), true);
 });
 
-test("steal minimum: 150 ms of the thief's transfer, at least 64 KiB", () => {
+test("steal minimum: 50 ms of the thief's transfer (4 latencies if longer), at least 64 KiB", () => {
   assert.equal(stealMinimum(1), MIN_STEAL);
-  assert.equal(stealMinimum(8 * MiBps), 8 * MiBps * 150);
+  assert.equal(stealMinimum(8 * MiBps), 8 * MiBps * 50);
+  assert.equal(stealMinimum(8 * MiBps, 40), 8 * MiBps * 160);
 });
