@@ -54,5 +54,7 @@ export type DownloadEvent =
       range: [number, number] | null;
     }
   | { type: "restart"; reason: string }
+  /** A connection far slower than the others was closed; its lane reconnects (bytes/s). */
+  | { type: "reconnect"; bytesPerSecond: number; othersBytesPerSecond: number }
   | { type: "verifying"; algorithms: string[] }
   | { type: "done"; result: DownloadResult };

@@ -32,6 +32,16 @@ export class LaneSpeeds {
     return now - m.since < WARMUP_MS ? undefined : m.bytes / (now - m.since);
   }
 
+  /** Lanes receiving now, with their speed and for how long it was measured (from the first byte). */
+  receiving(now: number): { lane: number; speed: number; measuredMs: number }[] {
+    const all = [];
+    for (const [lane, m] of this.#lanes) {
+      if (m.until !== undefined || m.bytes === 0 || now - m.since < WARMUP_MS) continue;
+      all.push({ lane, speed: m.bytes / (now - m.since), measuredMs: now - m.since });
+    }
+    return all;
+  }
+
   /** A lane that has not measured itself yet is taken to be as fast as the fastest. */
   ofOrFastest(lane: number, now: number): number | undefined {
     const all = [...this.#lanes.keys()].map((l) => this.of(l, now) ?? 0);

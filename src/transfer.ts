@@ -19,7 +19,14 @@ import {
   validatorsOf,
   type Validators,
 } from "./core/validators.js";
-import { isStraggler, stealMinimum, stealShare, worthStealing } from "./core/tail.js";
+import {
+  isStraggler,
+  median,
+  shouldReplace,
+  stealMinimum,
+  stealShare,
+  worthStealing,
+} from "./core/tail.js";
 import { crc32c } from "./integrity/crc32c.js";
 import { send } from "./http.js";
 import { LaneRetired, RemoteChanged, withRetries } from "./retrying.js";
@@ -38,6 +45,8 @@ const batchSize = (lanes: number): number =>
 const IDLE_RECHECK_MS = 100;
 /** How often the adaptive connection count is fed the bytes received. */
 const RAMP_SAMPLE_MS = 50;
+/** How often the lanes' speeds are reviewed for a connection to replace. */
+const REVIEW_MS = 250;
 /** Weight of the newest request in the smoothed request latency. */
 const LATENCY_WEIGHT = 0.3;
 /**
@@ -109,6 +118,11 @@ export class Transfer {
   #checkpointing: Promise<void> | null = null;
   /** Bytes received by all lanes, for the adaptive ramp. */
   #received = 0;
+  /** Each lane's response being read, and how often its connection was replaced for slowness. */
+  readonly #reading = new Map<number, TransportResponse>();
+  readonly #replacements = new Map<number, number>();
+  /** Lanes whose response was cancelled to replace their connection, not for a failure. */
+  readonly #replacing = new Set<number>();
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -155,6 +169,7 @@ export class Transfer {
     };
     const ramp = this.#c.ramp;
     const rampTimer = ramp && setInterval(() => this.#adjust(ramp, startLanes), RAMP_SAMPLE_MS);
+    const reviewTimer = setInterval(() => this.#replaceSlowest(), REVIEW_MS);
     try {
       if (lanes === 0) first?.response.cancel();
       startLanes(ramp?.target ?? lanes);
@@ -167,6 +182,7 @@ export class Transfer {
       this.#outer?.removeEventListener("abort", this.#onOuterAbort);
       clearInterval(timer);
       clearInterval(rampTimer);
+      clearInterval(reviewTimer);
       // A checkpoint may be under way with an older picture; after it, one records the last writes
       // (so a kill during verification refetches nothing).
       await this.#checkpointing;
@@ -186,6 +202,37 @@ export class Transfer {
     });
     if (target > before) startLanes(target);
     else if (target < before) this.#notify();
+  }
+
+  /**
+   * Closes the connection of a lane far slower than the others, if any (one a time): the lane
+   * reconnects for the rest of its segment, and may land on a faster path or server.
+   */
+  #replaceSlowest(): void {
+    const { planner } = this.#c;
+    if (!this.#c.ranges) return;
+    const lanes = this.#speeds.receiving(performance.now());
+    const [first, ...rest] = lanes;
+    if (!first) return;
+    const slowest = rest.reduce((a, b) => (b.speed < a.speed ? b : a), first);
+    const response = this.#reading.get(slowest.lane);
+    const replaced = this.#replacements.get(slowest.lane) ?? 0;
+    const others = lanes.filter((l) => l !== slowest).map((l) => l.speed);
+    const replace = shouldReplace({
+      ...slowest,
+      others,
+      left: planner.size - planner.writtenBytes,
+      replaced,
+    });
+    if (!replace || !response) return;
+    this.#replacements.set(slowest.lane, replaced + 1);
+    this.#replacing.add(slowest.lane);
+    response.cancel();
+    this.#c.emit({
+      type: "reconnect",
+      bytesPerSecond: slowest.speed * 1000,
+      othersBytesPerSecond: median(others) * 1000,
+    });
   }
 
   #fail(error: unknown): void {
@@ -298,10 +345,13 @@ export class Transfer {
       try {
         await this.#receive(lane, segment, answer);
       } catch (error) {
-        // Cancelled because another lane completed the segment: nothing went wrong.
-        if (segment.claimed >= segment.end) return;
+        // Cancelled because another lane completed the segment, or to replace a slow connection
+        // (the lane leaves the rest and asks again): nothing went wrong.
+        const replaced = this.#replacing.delete(lane);
+        if (segment.claimed >= segment.end || replaced) return;
         throw error;
       }
+      if (this.#replacing.delete(lane)) return;
       if (segment.claimed < segment.end) {
         throw new NetworkError(
           `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
@@ -392,6 +442,7 @@ export class Transfer {
     const readers = this.#readers.get(segment) ?? new Set();
     this.#readers.set(segment, readers.add(response));
     const speed = this.#speeds.start(lane, performance.now());
+    this.#reading.set(lane, response);
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
@@ -435,6 +486,7 @@ export class Transfer {
       if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
       ended(speed, performance.now());
+      this.#reading.delete(lane);
       this.#receiving--;
       readers.delete(response);
       response.cancel();

@@ -61,3 +61,44 @@ export function isStraggler(
 export function stealMinimum(mine: number, latencyMs?: number): number {
   return Math.max(MIN_STEAL, Math.round(mine * worthMs(STEAL_WORTH_MS, latencyMs)));
 }
+
+/**
+ * Replacing a connection: one far slower than the others (an unlucky CDN edge or path) is closed
+ * and its lane reconnects, which may land somewhere faster. Stealing keeps a slow connection busy
+ * but cannot make it faster; only a new connection can.
+ */
+export const REPLACE_RATIO = 3;
+/** A connection is judged only after this long on one response... */
+export const REPLACE_AFTER_MS = 1000;
+/** ...and replaced only while the download has this long left (a new one must pay for itself). */
+export const REPLACE_LEFT_MS = 2000;
+/** Replacements per lane: a lane whose every connection is slow is simply slow. */
+export const MAX_REPLACEMENTS = 2;
+
+export interface ReplaceQuestion {
+  /** Bytes per millisecond of the lane's current response, measured for `measuredMs`. */
+  speed: number;
+  measuredMs: number;
+  /** The current speeds of the other lanes that have one. */
+  others: readonly number[];
+  /** Bytes still to fetch in the whole download. */
+  left: number;
+  /** Times this lane's connection was replaced already. */
+  replaced: number;
+}
+
+/** Whether to close a lane's connection and let it reconnect. */
+export function shouldReplace(q: ReplaceQuestion): boolean {
+  if (q.replaced >= MAX_REPLACEMENTS || q.measuredMs < REPLACE_AFTER_MS) return false;
+  // A median of at least three: two lanes cannot say which of them is the odd one.
+  if (q.others.length < 3) return false;
+  if (q.speed * REPLACE_RATIO >= median(q.others)) return false;
+  const total = q.others.reduce((sum, s) => sum + s, q.speed);
+  return q.left / total > REPLACE_LEFT_MS;
+}
+
+/** The middle value (the upper one of an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}

@@ -148,6 +148,12 @@ test("tty: one line redrawn in place at most every 100 ms, then the saved line",
 
   reporter.onEvent(retry);
   assert.ok(out.text.endsWith(`${CLEAR}demo.bin: retry 2 bytes 0-1023 in 1.5 s: socket hang up\n`));
+  reporter.onEvent({ type: "reconnect", bytesPerSecond: 32 * 1024, othersBytesPerSecond: 2 * MiB });
+  assert.ok(
+    out.text.endsWith(
+      `\ndemo.bin: reconnecting a connection at 32.0 KiB/s; the others run at 2.00 MiB/s\n`,
+    ),
+  );
   reporter.onEvent(done);
   assert.match(
     out.text,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   MIN_STEAL,
   isStraggler,
+  shouldReplace,
   stealMinimum,
   stealShare,
   worthStealing,
@@ -52,4 +53,26 @@ test("steal minimum: 50 ms of the thief's transfer (4 latencies if longer), at l
   assert.equal(stealMinimum(1), MIN_STEAL);
   assert.equal(stealMinimum(8 * MiBps), 8 * MiBps * 50);
   assert.equal(stealMinimum(8 * MiBps, 40), 8 * MiBps * 160);
+});
+
+test("replace a connection over 3 times slower than the median, judged for 1 s, 2 s from the end", () => {
+  const question = {
+    speed: 1 * MiBps,
+    measuredMs: 1500,
+    others: [8 * MiBps, 8 * MiBps, 16 * MiBps],
+    left: 256 * 1024 * 1024,
+    replaced: 0,
+  };
+  assert.equal(shouldReplace(question), true);
+  assert.equal(shouldReplace({ ...question, speed: 3 * MiBps }), false, "under 3x slower");
+  assert.equal(shouldReplace({ ...question, measuredMs: 900 }), false, "not judged long enough");
+  assert.equal(shouldReplace({ ...question, others: [8 * MiBps, 8 * MiBps] }), false, "no median");
+  // 33 MiB/s in all: 64 MiB is under 2 s of the download, not worth a new connection.
+  assert.equal(shouldReplace({ ...question, left: 64 * 1024 * 1024 }), false, "nearly done");
+  assert.equal(shouldReplace({ ...question, replaced: 2 }), false, "replaced twice already");
+  // The median, not the fastest: one fast lane does not make every other one slow.
+  assert.equal(
+    shouldReplace({ ...question, speed: 2 * MiBps, others: [2 * MiBps, 2 * MiBps, 64 * MiBps] }),
+    false,
+  );
 });

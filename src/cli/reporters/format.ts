@@ -43,6 +43,13 @@ export function retryText(e: Extract<DownloadEvent, { type: "retry" }>): string 
   return `retry ${e.attempt}${range} in ${(e.delayMs / 1000).toFixed(1)} s: ${oneLine(e.reason)}`;
 }
 
+export function reconnectText(e: Extract<DownloadEvent, { type: "reconnect" }>): string {
+  return (
+    `reconnecting a connection at ${speed(e.bytesPerSecond)}; ` +
+    `the others run at ${speed(e.othersBytesPerSecond)}`
+  );
+}
+
 /** `saved demo.bin (256 MiB) in 3.2 s, 80.0 MiB/s; verified sha256 (user)`. */
 export function savedText(result: DownloadResult): string {
   const seconds = Math.max(result.elapsedMs, 1) / 1000;

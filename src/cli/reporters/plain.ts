@@ -1,7 +1,7 @@
 /** For logs and pipes (stderr is not a terminal): whole lines only, and few of them. */
 import { basename } from "node:path";
 import { formatBytes, redactUrl, type DownloadEvent } from "../../index.js";
-import { percent, progressText, retryText, savedText } from "./format.js";
+import { percent, progressText, reconnectText, retryText, savedText } from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 /** A progress line every 10% of the file, but never more often than MIN_GAP_MS... */
@@ -44,6 +44,9 @@ export function plainReporter(out: Sink, now: () => number = () => performance.n
         }
         case "retry":
           line(retryText(e));
+          return;
+        case "reconnect":
+          line(reconnectText(e));
           return;
         case "restart":
           line(`restarting from scratch: ${e.reason}`);
