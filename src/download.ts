@@ -342,10 +342,11 @@ class Download {
       }
       progress.stop();
 
-      // The data's flush to disk overlaps whatever hashing is left.
+      // The data's flush to disk overlaps whatever hashing is left. It is what lets the state
+      // below say "verified"; without ranges there is no state, and (like curl) no flush.
       const [verified] = await Promise.all([
         this.#verify(target, expected, needed.crc32c, planner, hasher),
-        file.sync(),
+        ranges ? file.sync() : undefined,
       ]);
       await file.close();
       if (ranges)
