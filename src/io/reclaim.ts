@@ -9,7 +9,7 @@
  * ~10 ms: it runs only once the ArrayBuffers V8 holds have grown well past the live ones.
  */
 const MINOR_EVERY_BYTES = 4 * 1024 * 1024;
-const MAJOR_ABOVE_LIVE_BYTES = 8 * 1024 * 1024;
+const MAJOR_ABOVE_LIVE_BYTES = 4 * 1024 * 1024;
 
 type GarbageCollector = (options: { type: "minor" | "major"; execution?: "async" }) => void;
 

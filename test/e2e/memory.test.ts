@@ -92,6 +92,13 @@ test("an unthrottled server, 256 MiB: the network outruns the disk, memory does 
   assertWithinBudget(peak);
 });
 
+test("an unthrottled server with a SHA-256 to check: the hashing thread adds, memory stays in budget", async (t) => {
+  const size = 256 * MiB;
+  const sha256 = await digestOfContent(`memory-${size}`, size, "sha256");
+  const peak = await measure(t, size, {}, ["--checksum", `sha256=${sha256}`]);
+  assertWithinBudget(peak);
+});
+
 test("uneven connections, one very slow: the others run ahead, memory does not", async (t) => {
   // The first connection accepted crawls; the others fill the file ahead of it, and with a
   // checksum to compute the hashing frontier waits for the crawler's segment.
