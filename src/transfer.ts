@@ -199,6 +199,7 @@ export class Transfer {
       now: performance.now(),
       bytes: this.#received,
       receiving: this.#receiving,
+      latencyMs: this.#latencyMs,
     });
     if (target > before) startLanes(target);
     else if (target < before) this.#notify();

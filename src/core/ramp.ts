@@ -17,7 +17,10 @@ export interface RampOptions {
   start: number;
   /** Never more than this many. */
   cap: number;
-  /** How long a level is measured once all its lanes are receiving. @default 250 */
+  /**
+   * How long a level is measured once all its lanes are receiving, at least: longer when requests
+   * take long, since a new connection needs a few round trips to reach its speed. @default 100
+   */
   windowMs?: number;
   /** The most a level waits for its new lanes to start receiving before it is measured anyway. */
   settleMs?: number;
@@ -30,7 +33,12 @@ export interface RampSample {
   bytes: number;
   /** Lanes receiving a body right now. */
   receiving: number;
+  /** How long a request takes to bring its response, if known. */
+  latencyMs?: number | undefined;
 }
+
+/** A level is measured over at least this many request latencies. */
+const WINDOW_LATENCIES = 6;
 
 /**
  * The share of the proportional gain a step must bring to be kept: doubling the lanes must add
@@ -55,7 +63,7 @@ export class ConnectionRamp {
     this.cap = Math.max(1, options.cap);
     this.#target = Math.min(this.cap, Math.max(1, options.start));
     this.#settled = this.#target >= this.cap;
-    this.#windowMs = options.windowMs ?? 250;
+    this.#windowMs = options.windowMs ?? 100;
     this.#settleMs = options.settleMs ?? 250;
   }
 
@@ -79,7 +87,9 @@ export class ConnectionRamp {
       return this.#target;
     }
     const elapsed = s.now - this.#window.now;
-    if (elapsed < this.#windowMs) return this.#target;
+    if (elapsed < Math.max(this.#windowMs, WINDOW_LATENCIES * (s.latencyMs ?? 0))) {
+      return this.#target;
+    }
     const rate = ((s.bytes - this.#window.bytes) * 1000) / elapsed;
     this.#decide(rate, s.now);
     return this.#target;

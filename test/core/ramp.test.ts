@@ -11,11 +11,12 @@ function simulate(
   ramp: ConnectionRamp,
   rateOf: (lanes: number) => number,
   ms = 5000,
+  latencyMs?: number,
 ): { target: number; path: number[] } {
   let bytes = 0;
   const path = [ramp.target];
   for (let now = 0; now <= ms; now += 50) {
-    const target = ramp.sample({ now, bytes, receiving: ramp.target });
+    const target = ramp.sample({ now, bytes, receiving: ramp.target, latencyMs });
     if (target !== path.at(-1)) path.push(target);
     bytes += (rateOf(ramp.target) * 50) / 1000;
   }
@@ -30,6 +31,14 @@ test("a per-connection throttle: the count doubles up to the cap", () => {
   assert.equal(target, 16);
   assert.deepEqual(path, [4, 8, 16]);
   assert.ok(ramp.settled);
+});
+
+test("a level is measured for 100 ms, or 6 request latencies when those are longer", () => {
+  const near = new ConnectionRamp({ start: 4, cap: 16 });
+  assert.equal(simulate(near, (lanes) => lanes * 8 * MiB, 150).target, 8);
+  const far = (): ConnectionRamp => new ConnectionRamp({ start: 4, cap: 16 });
+  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 200, 40).target, 4, "not 240 ms yet");
+  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 250, 40).target, 8);
 });
 
 test("the cap holds, whatever the start", () => {
@@ -71,7 +80,7 @@ test("a level is measured only once its lanes receive, or after the settle time"
 });
 
 test("a refusal goes back to the last level measured, or below the refused lane", () => {
-  const growing = new ConnectionRamp({ start: 4, cap: 16 });
+  const growing = new ConnectionRamp({ start: 4, cap: 16, windowMs: 250 });
   simulate(growing, (lanes) => lanes * MiB, 300);
   assert.equal(growing.target, 8);
   // Lane 6 (of 8) got a 503: back to the 4 that were measured, and no more growth.
