@@ -38,7 +38,7 @@ export interface RampSample {
 }
 
 /** A level is measured over at least this many request latencies. */
-const WINDOW_LATENCIES = 6;
+const WINDOW_LATENCIES = 3;
 
 /**
  * The share of the proportional gain a step must bring to be kept: doubling the lanes must add

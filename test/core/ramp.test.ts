@@ -33,12 +33,12 @@ test("a per-connection throttle: the count doubles up to the cap", () => {
   assert.ok(ramp.settled);
 });
 
-test("a level is measured for 100 ms, or 6 request latencies when those are longer", () => {
+test("a level is measured for 100 ms, or 3 request latencies when those are longer", () => {
   const near = new ConnectionRamp({ start: 4, cap: 16 });
   assert.equal(simulate(near, (lanes) => lanes * 8 * MiB, 150).target, 8);
   const far = (): ConnectionRamp => new ConnectionRamp({ start: 4, cap: 16 });
-  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 200, 40).target, 4, "not 240 ms yet");
-  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 250, 40).target, 8);
+  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 200, 80).target, 4, "not 240 ms yet");
+  assert.equal(simulate(far(), (lanes) => lanes * 8 * MiB, 250, 80).target, 8);
 });
 
 test("the cap holds, whatever the start", () => {
