@@ -206,12 +206,12 @@ export class Transfer {
   }
 
   /**
-   * Closes the connection of a lane far slower than the others, if any (one a time): the lane
+   * Closes the connection of a lane far slower than the others, if any (one at a time): the lane
    * reconnects for the rest of its segment, and may land on a faster path or server.
    */
   #replaceSlowest(): void {
-    const { planner } = this.#c;
-    if (!this.#c.ranges) return;
+    const { planner, ranges } = this.#c;
+    if (!ranges) return;
     const lanes = this.#speeds.receiving(performance.now());
     const [first, ...rest] = lanes;
     if (!first) return;
