@@ -1,8 +1,8 @@
 /**
  * End-of-download decisions from measured speeds (bytes per millisecond; undefined when not yet
  * known) and from how long a new request takes to bring its first byte: how much to steal from a
- * lane, whether to bother, and when to race a straggler. The transfer measures, the planner cuts;
- * this decides between them.
+ * lane, whether to bother, when to race a straggler, and when to replace a slow connection. The
+ * transfer measures, the planner cuts; this decides between them.
  *
  * Every threshold is a few request round trips, with a floor: a steal or a race costs one request,
  * so on a near server (a millisecond away) the last 100 ms of a slow lane are worth taking over,
