@@ -346,18 +346,15 @@ export class Transfer {
       try {
         await this.#receive(lane, segment, answer);
       } catch (error) {
-        // Cancelled because another lane completed the segment, or to replace a slow connection
-        // (the lane leaves the rest and asks again): nothing went wrong.
-        const replaced = this.#replacing.delete(lane);
-        if (segment.claimed >= segment.end || replaced) return;
-        throw error;
+        // Cancelled because another lane completed the segment, or to replace a slow connection:
+        // nothing went wrong.
+        if (segment.claimed < segment.end && !this.#replacing.has(lane)) throw error;
       }
-      if (this.#replacing.delete(lane)) return;
-      if (segment.claimed < segment.end) {
-        throw new NetworkError(
-          `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
-        );
-      }
+      // A replaced connection's lane leaves the rest of the segment and asks again.
+      if (this.#replacing.delete(lane) || segment.claimed >= segment.end) return;
+      throw new NetworkError(
+        `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
+      );
     }).finally(() => pending?.response.cancel());
   }
 
