@@ -41,8 +41,9 @@ function byteLength(text: string): number {
   return bytes;
 }
 
+/** Leading white space, and trailing white space and dots (any mix, Unicode spaces too). */
 function trimName(name: string): string {
-  return name.trim().replace(/[. ]+$/, "");
+  return name.replace(/^\s+/, "").replace(/[\s.]+$/, "");
 }
 
 /**

@@ -34,6 +34,9 @@ test("sanitizeFilename", () => {
     ["...", undefined],
     ["", undefined],
     ["   ", undefined],
+    // A Unicode space before a trailing dot goes too (found by the property test below).
+    ["0\u3000.", "0"],
+    ["a .\u00a0. ", "a"],
     ["/", undefined],
     ["\\", undefined],
     ["a/..", undefined],
