@@ -21,6 +21,14 @@ const SECRET_PARAMS = new Set([
   "googleaccessid",
   // Azure shared access signatures.
   "sig",
+  // Alibaba OSS (V1 and V4) and Tencent COS.
+  "ossaccesskeyid",
+  "security-token",
+  "x-oss-signature",
+  "x-oss-credential",
+  "x-oss-security-token",
+  "q-ak",
+  "q-signature",
   // CloudFront signed URLs, and S3 V2 / GCS V2 signatures.
   "signature",
   "policy",
@@ -38,7 +46,14 @@ const SECRET_PARAMS = new Set([
 ]);
 
 /** Parameters that mark a URL as signed: it expires, and a fresh one is signed differently. */
-const SIGNATURE_PARAMS = new Set(["x-amz-signature", "x-goog-signature", "signature", "sig"]);
+const SIGNATURE_PARAMS = new Set([
+  "x-amz-signature",
+  "x-goog-signature",
+  "x-oss-signature",
+  "q-signature",
+  "signature",
+  "sig",
+]);
 
 /**
  * Parameters that change whenever a signed URL is signed again (dates, lifetimes, the SAS
@@ -54,6 +69,11 @@ const SIGNING_PARAMS = new Set([
   "x-goog-date",
   "x-goog-expires",
   "x-goog-signedheaders",
+  "x-oss-signature-version",
+  "x-oss-date",
+  "x-oss-expires",
+  "x-oss-additional-headers",
+  ...["q-sign-algorithm", "q-sign-time", "q-key-time", "q-header-list", "q-url-param-list"],
   "expires",
   // Azure SAS: version, services, resource types, permissions, expiry, start, protocol, IP,
   // policy id, resource, depth, encryption scope, and the user delegation key's fields.

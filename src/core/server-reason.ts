@@ -101,7 +101,7 @@ function fromJson(text: string): string | undefined {
 function printableLine(text: string): string {
   const line = redactText(
     text
-      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, " ")
+      .replace(/[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu, " ")
       .replace(/\s+/g, " ")
       .trim(),
   );

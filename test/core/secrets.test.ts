@@ -123,6 +123,14 @@ test("resumeIdentity: a fresh signature for the same object is the same identity
       "https://d.cloudfront.net/f",
     ],
     [
+      "https://b.oss-cn-hangzhou.aliyuncs.com/o?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=c&x-oss-date=d&x-oss-expires=60&x-oss-signature=s",
+      "https://b.oss-cn-hangzhou.aliyuncs.com/o",
+    ],
+    [
+      "https://b.cos.ap-beijing.myqcloud.com/o?q-sign-algorithm=sha1&q-ak=AK&q-sign-time=1;2&q-key-time=1;2&q-header-list=host&q-url-param-list=&q-signature=s",
+      "https://b.cos.ap-beijing.myqcloud.com/o",
+    ],
+    [
       "https://s3.amazonaws.com/b/k?AWSAccessKeyId=A&Expires=1&Signature=s",
       "https://s3.amazonaws.com/b/k",
     ],

@@ -26,7 +26,7 @@ test("serverReason: the reason in the error bodies servers send", () => {
     ],
     [
       "XML entities",
-      "<Error><Code>X</Code><Message>a &amp; b &lt;c&gt; &#65;&#x42;</Message></Error>",
+      "<Error><Code>X</Code><Message>a &amp; b &lt;c&gt; &#65;&#x42;&#27;&#xD800;</Message></Error>",
       "X: a & b <c> AB",
     ],
     ["XML without a code or message", "<html><body>nope</body></html>", undefined],
