@@ -57,8 +57,9 @@ const SIGNATURE_PARAMS = new Set([
 
 /**
  * Parameters that change whenever a signed URL is signed again (dates, lifetimes, the SAS
- * fields). They are not secret, but they are not part of which object is meant either. Azure's
- * short names are taken for SAS fields only in a URL that carries a signature.
+ * fields). They are not secret, but they are not part of which object is meant either. They
+ * leave the identity only in a URL that carries a signature, where Azure's short names are
+ * surely SAS fields.
  */
 const SIGNING_PARAMS = new Set([
   "x-amz-algorithm",
@@ -91,7 +92,7 @@ function paramName(pair: string): string {
   }
 }
 
-export function isSecretParam(name: string): boolean {
+function isSecretParam(name: string): boolean {
   return SECRET_PARAMS.has(name.toLowerCase());
 }
 
