@@ -22,6 +22,7 @@ import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { proxyFor } from "./core/proxy.js";
 import { parseHttpUrl } from "./core/url.js";
+import { basicAuthorization, resumeIdentity, withoutUserinfo } from "./core/secrets.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
 import {
   compareValidators,
@@ -80,7 +81,11 @@ interface Probe {
 }
 
 class Download {
+  /** The URL requests go to: its userinfo, if any, is sent as Basic credentials instead. */
   readonly #url: URL;
+  readonly #authorization: string | undefined;
+  /** Which object the URL names, for the resume state: no credentials, no signing fields. */
+  readonly #identity: string;
   readonly #o: NormalizedOptions;
   readonly #transport: Transport;
   readonly #dir: string;
@@ -89,7 +94,9 @@ class Download {
   readonly #signal: AbortSignal;
 
   constructor(url: URL, options: NormalizedOptions, transport: Transport) {
-    this.#url = url;
+    this.#url = withoutUserinfo(url);
+    this.#authorization = basicAuthorization(url);
+    this.#identity = resumeIdentity(url);
     this.#o = options;
     this.#transport = transport;
     // `-o some/dir/name` is a directory (relative to `dir`) and a bare name.
@@ -125,7 +132,7 @@ class Download {
   async #attempt(knownName: string | undefined): Promise<DownloadResult> {
     const name = chooseFilename({ output: knownName, url: this.#url });
     const target = new Target(this.#dir, name);
-    const state = await target.loadState(this.#url.href);
+    const state = await target.loadState(this.#identity);
     if (state?.verified) {
       await target.publish(this.#o.overwrite);
       return this.#done(target, {
@@ -325,7 +332,7 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
-            saveState: (extents) => target.saveState(this.#url.href, known, { extents, crcs }),
+            saveState: (extents) => target.saveState(this.#identity, known, { extents, crcs }),
             ...(ranges && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -351,7 +358,7 @@ class Download {
       await file.close();
       if (ranges)
         await target.saveState(
-          this.#url.href,
+          this.#identity,
           { ...validators, size },
           { extents: planner.extents(), crcs: needed.crc32c },
           verified,
@@ -415,6 +422,8 @@ class Download {
     const user = Object.entries(this.#o.headers).map(([k, v]) => [k.toLowerCase(), v]);
     return {
       "user-agent": USER_AGENT,
+      // The user's own Authorization header wins over the URL's userinfo.
+      ...(this.#authorization ? { authorization: this.#authorization } : {}),
       ...Object.fromEntries(user),
       // Ranges are byte offsets into the file itself, never into a compressed rendition.
       "accept-encoding": "identity",

@@ -93,13 +93,24 @@ export class HttpStatusError extends PargetError {
   readonly status: number;
   /** Milliseconds the server asked us to wait (Retry-After), if it said. */
   readonly retryAfterMs: number | undefined;
+  /** The server's own reason, from its error body (one printable line, secrets redacted). */
+  readonly reason: string | undefined;
 
-  constructor(status: number, url: string, retryAfterMs?: number) {
-    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}`, {
+  /** `url` is shown as given: redact it first. `hint` says what the user can do about it. */
+  constructor(
+    status: number,
+    url: string,
+    retryAfterMs?: number,
+    details: { reason?: string | undefined; hint?: string | undefined } = {},
+  ) {
+    const reason = details.reason ? `: ${details.reason}` : "";
+    const hint = details.hint ? ` (${details.hint})` : "";
+    super("PARGET_HTTP_STATUS", `HTTP ${status} from ${url}${reason}${hint}`, {
       retryable: isRetryableStatus(status),
     });
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.reason = details.reason;
   }
 }
 
@@ -156,19 +167,8 @@ export class AbortedError extends PargetError {
   }
 }
 
-/** Removes credentials from a URL before it appears in a message. */
-export function redactUrl(url: string | URL): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = "";
-      u.password = "";
-    }
-    return u.href;
-  } catch {
-    return String(url);
-  }
-}
+/** URLs fit for a message: no userinfo, and no credential parameter's value (core/secrets). */
+export { redactText, redactUrl } from "./core/secrets.js";
 
 /** Maps anything thrown to the exit status the CLI reports. */
 export function exitCodeOf(error: unknown): ExitCode {

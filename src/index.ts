@@ -23,6 +23,7 @@ export {
   EXIT,
   exitCodeOf,
   redactUrl,
+  redactText,
 } from "./errors.js";
 export type { ErrorCode, ExitCode, DigestMismatch } from "./errors.js";
 export type { Transport, TransportRequest, TransportResponse } from "./io/transport.js";

@@ -30,24 +30,28 @@ export class Target {
     this.state = `${this.final}.parget.state`;
   }
 
-  /** The saved state, if it belongs to `url` and its data is still there. */
-  async loadState(url: string): Promise<ResumeState | undefined> {
+  /**
+   * The saved state, if it belongs to the object `identity` names (core/secrets, resumeIdentity)
+   * and its data is still there.
+   */
+  async loadState(identity: string): Promise<ResumeState | undefined> {
     const text = await readTextIfExists(this.state);
     const state = text === undefined ? undefined : decodeState(text);
-    if (!state || state.url !== url) return undefined;
+    if (!state || state.url !== identity) return undefined;
     if (await exists(this.partial)) return state;
     // Killed after the rename, before the state was removed: the download is already done.
     return state.verified && (await exists(this.final)) ? state : undefined;
   }
 
+  /** `identity` is the URL as resumeIdentity gives it: the state file holds no credentials. */
   async saveState(
-    url: string,
+    identity: string,
     validators: Validators & { size: number },
     { extents, crcs }: Pick<ResumeState, "extents" | "crcs">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
-      url,
+      url: identity,
       size: validators.size,
       etag: validators.etag,
       lastModified: validators.lastModified,

@@ -8,6 +8,7 @@
  */
 import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
+import { redactUrl } from "./secrets.js";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -30,7 +31,7 @@ export function parseProxyUrl(text: string): URL {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new UsageError(`invalid proxy URL ${JSON.stringify(text)}`);
+    throw new UsageError(`invalid proxy URL ${JSON.stringify(redactUrl(text))}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`unsupported proxy scheme "${url.protocol}" (use an http or https proxy)`);

@@ -1,5 +1,6 @@
 /** Redirect decisions: where the next hop goes and which request headers may follow it. */
 import { BadResponseError } from "../errors.js";
+import { redactUrl, withoutUserinfo } from "./secrets.js";
 
 export const MAX_REDIRECTS = 10;
 const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
@@ -9,8 +10,9 @@ export function isRedirect(status: number): boolean {
 }
 
 /**
- * The next hop of a redirect chain. Credentials never follow a change of origin, and only http
- * and https targets are followed.
+ * The next hop of a redirect chain. Credentials never follow a change of origin (the user's
+ * Authorization, Cookie, and the Basic credentials from the first URL's userinfo), only http and
+ * https targets are followed, and userinfo in a Location is never sent.
  */
 export function nextHop(
   current: URL,
@@ -26,9 +28,9 @@ export function nextHop(
   if (!location) throw new BadResponseError("redirect without a Location header");
   let url: URL;
   try {
-    url = new URL(location, current);
+    url = withoutUserinfo(new URL(location, current));
   } catch {
-    throw new BadResponseError(`redirect to an invalid URL ${JSON.stringify(location)}`);
+    throw new BadResponseError(`redirect to an invalid URL ${JSON.stringify(redactUrl(location))}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new BadResponseError(`refusing redirect to a non-HTTP URL (${url.protocol})`);

@@ -8,6 +8,10 @@ import type { Extent } from "./planner.js";
 import type { Validators } from "./validators.js";
 
 export interface ResumeState {
+  /**
+   * Which object the data belongs to: the URL without userinfo, credentials or a presigned
+   * URL's signing fields (secrets.ts, resumeIdentity), so a fresh URL for it resumes.
+   */
   url: string;
   size: number;
   etag: string | null;

@@ -252,3 +252,32 @@ test("createReporter: --json wins, then -q, then the terminal decides", () => {
   createReporter({ json: false, quiet: false }, { stdout, stderr: pipe }).onEvent(start);
   assert.match(pipe.text, /^demo\.bin: fetching/);
 });
+
+const doneResult = (done as Extract<DownloadEvent, { type: "done" }>).result;
+
+test("every reporter hides a presigned URL's signature, in URLs, reasons and errors", () => {
+  const signed = "https://b.s3.test/k?X-Amz-Date=20260101T000000Z&X-Amz-Signature=sig123";
+  const events: DownloadEvent[] = [
+    { ...start, url: signed, finalUrl: signed },
+    { ...retry, reason: `HTTP 503 from ${signed}` },
+    { type: "restart", reason: `changed at ${signed}` },
+    { type: "done", result: { ...doneResult, url: signed, finalUrl: signed } },
+  ];
+  const error = new Error(`HTTP 403 from ${signed}: AccessDenied`);
+  for (const make of [
+    (out: Sink) => jsonReporter(out),
+    (out: Sink) => plainReporter(out),
+    (out: Sink) => ttyReporter(out),
+  ]) {
+    const out = sink();
+    const reporter = make(out);
+    for (const event of events) reporter.onEvent(event);
+    reporter.onError(signed, error);
+    reporter.close();
+    assert.doesNotMatch(out.text, /sig123/);
+  }
+  assert.equal(
+    errorMessage(error),
+    "HTTP 403 from https://b.s3.test/k?X-Amz-Date=20260101T000000Z&X-Amz-Signature=REDACTED: AccessDenied",
+  );
+});

@@ -39,3 +39,12 @@ test("non-HTTP targets, missing locations and long chains are refused", () => {
     code: "PARGET_TOO_MANY_REDIRECTS",
   });
 });
+
+test("userinfo in a Location is never sent, and a refused Location is shown redacted", () => {
+  const hop = nextHop(here, "https://u:p@a.test/f", secrets, 0);
+  assert.equal(hop.url.href, "https://a.test/f");
+  assert.deepEqual(hop.headers, secrets, "the origin is the same: credentials stay");
+  assert.throws(() => nextHop(here, "https://[bad/f?X-Amz-Signature=abc", secrets, 0), {
+    message: 'redirect to an invalid URL "https://[bad/f?X-Amz-Signature=REDACTED"',
+  });
+});

@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import {
   PargetError,
   formatBytes,
-  redactUrl,
+  redactText,
   type DownloadEvent,
   type DownloadResult,
 } from "../../index.js";
@@ -40,7 +40,7 @@ export function percent(bytes: number, size: number): number {
 
 export function retryText(e: Extract<DownloadEvent, { type: "retry" }>): string {
   const range = e.range === null ? "" : ` bytes ${e.range[0]}-${e.range[1]}`;
-  return `retry ${e.attempt}${range} in ${(e.delayMs / 1000).toFixed(1)} s: ${oneLine(e.reason)}`;
+  return `retry ${e.attempt}${range} in ${(e.delayMs / 1000).toFixed(1)} s: ${shownText(e.reason)}`;
 }
 
 export function reconnectText(e: Extract<DownloadEvent, { type: "reconnect" }>): string {
@@ -68,12 +68,16 @@ export function savedText(result: DownloadResult): string {
 
 /** An error as one line with any credentials removed: what follows "parget: ". */
 export function errorMessage(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  // The engine redacts its own messages; this also covers errors that quote a URL verbatim.
-  const redacted = message.replace(/\b[a-z][a-z\d+.-]*:\/\/[^\s"'<>]*@[^\s"'<>]*/gi, (url) =>
-    redactUrl(url),
-  );
-  return oneLine(redacted);
+  return shownText(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * A message from the engine (an error, a retry's reason) as one line with every URL in it
+ * redacted. The engine redacts its own messages; this also covers errors that quote a URL
+ * verbatim, with userinfo or a presigned URL's signature.
+ */
+export function shownText(message: string): string {
+  return oneLine(redactText(message));
 }
 
 export function errorCode(err: unknown): string | null {

@@ -3,7 +3,7 @@
  * (credentials removed), so the output of several URLs can be told apart.
  */
 import { exitCodeOf, redactUrl, type DownloadEvent } from "../../index.js";
-import { errorCode, errorMessage } from "./format.js";
+import { errorCode, errorMessage, shownText } from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 const PROGRESS_GAP_MS = 1_000;
@@ -31,7 +31,9 @@ export function jsonReporter(out: Sink, now: () => number = () => performance.no
           lastProgress = now();
       }
       const { type, ...fields } = e;
-      emit({ type, url, ...fields });
+      // A reason quotes an error's message: redacted, as the other reporters show it.
+      const reason = "reason" in e ? { reason: shownText(e.reason) } : {};
+      emit({ type, url, ...fields, ...reason });
     },
     onError(failedUrl: string, err: unknown): void {
       emit({

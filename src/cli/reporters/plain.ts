@@ -1,7 +1,7 @@
 /** For logs and pipes (stderr is not a terminal): whole lines only, and few of them. */
 import { basename } from "node:path";
 import { formatBytes, redactUrl, type DownloadEvent } from "../../index.js";
-import { percent, progressText, reconnectText, retryText, savedText } from "./format.js";
+import { percent, progressText, reconnectText, retryText, savedText, shownText } from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 /** A progress line every 10% of the file, but never more often than MIN_GAP_MS... */
@@ -49,7 +49,7 @@ export function plainReporter(out: Sink, now: () => number = () => performance.n
           line(reconnectText(e));
           return;
         case "restart":
-          line(`restarting from scratch: ${e.reason}`);
+          line(`restarting from scratch: ${shownText(e.reason)}`);
           return;
         case "verifying":
           line(`verifying ${e.algorithms.join(", ")}`);

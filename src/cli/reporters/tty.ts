@@ -1,7 +1,7 @@
 /** A live status line on a terminal, redrawn in place, and one line per file when it is saved. */
 import { basename } from "node:path";
 import { formatBytes, type DownloadEvent } from "../../index.js";
-import { progressText, reconnectText, retryText, savedText } from "./format.js";
+import { progressText, reconnectText, retryText, savedText, shownText } from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 const REDRAW_MS = 100;
@@ -47,7 +47,7 @@ export function ttyReporter(out: Sink, now: () => number = () => performance.now
           printLine(`${name}: ${reconnectText(e)}`);
           return;
         case "restart":
-          printLine(`${name}: restarting from scratch: ${e.reason}`);
+          printLine(`${name}: restarting from scratch: ${shownText(e.reason)}`);
           return;
         case "verifying":
           draw(`${name}  verifying ${e.algorithms.join(", ")}`);
