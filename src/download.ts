@@ -31,6 +31,7 @@ import {
   type RangeAnswer,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
+import { withChecksumMode } from "./core/checksum-mode.js";
 import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
@@ -413,12 +414,13 @@ class Download {
 
   #baseHeaders(): Record<string, string> {
     const user = Object.entries(this.#o.headers).map(([k, v]) => [k.toLowerCase(), v]);
-    return {
+    // S3 sends its checksums only when asked.
+    return withChecksumMode(this.#url, {
       "user-agent": USER_AGENT,
       ...Object.fromEntries(user),
       // Ranges are byte offsets into the file itself, never into a compressed rendition.
       "accept-encoding": "identity",
-    };
+    });
   }
 
   #retryScope(): RetryScope {
