@@ -247,8 +247,10 @@ class Download {
     const ranges = answer.kind === "partial";
     let size = answer.kind === "unsatisfiable" ? 0 : answer.size;
     const validators = validatorsOf(response.headers, size);
+    // A resumed download verifies what the first run expected, whichever response announced it.
     const expected = dedupeDigests([
       ...this.#o.checksums,
+      ...(resume?.expected ?? []),
       ...parseServerDigests(response.headers, response.status),
     ]);
     const needed = algorithmsNeeded(expected);
@@ -326,7 +328,8 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
-            saveState: (extents) => target.saveState(this.#url.href, known, { extents, crcs }),
+            saveState: (extents) =>
+              target.saveState(this.#url.href, known, { extents, crcs, expected }),
             ...(ranges && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -354,7 +357,7 @@ class Download {
         await target.saveState(
           this.#url.href,
           { ...validators, size },
-          { extents: planner.extents(), crcs: needed.crc32c },
+          { extents: planner.extents(), crcs: needed.crc32c, expected },
           verified,
         );
       await target.publish(this.#o.overwrite);

@@ -43,7 +43,7 @@ export class Target {
   async saveState(
     url: string,
     validators: Validators & { size: number },
-    { extents, crcs }: Pick<ResumeState, "extents" | "crcs">,
+    { extents, crcs, expected }: Pick<ResumeState, "extents" | "crcs" | "expected">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
@@ -53,6 +53,7 @@ export class Target {
       lastModified: validators.lastModified,
       extents,
       crcs,
+      expected,
     };
     if (verified) state.verified = verified;
     await replaceFileAtomically(this.state, encodeState(state));
