@@ -4,13 +4,7 @@ import { UsageError } from "./errors.js";
 import { parseProxyUrl } from "./core/proxy.js";
 
 export type DigestAlgorithm =
-  | "sha256"
-  | "sha512"
-  | "sha1"
-  | "md5"
-  | "crc32c"
-  | "crc32"
-  | "crc64nvme";
+  "sha256" | "sha512" | "sha1" | "md5" | "crc32c" | "crc32" | "crc64nvme";
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = [
   "sha256",
   "sha512",

@@ -28,14 +28,7 @@ test("hashes a file written out of order as its contiguous prefix grows", async 
   const chunk = 300_000; // not a divisor of the size, nor aligned to the worker's blocks
   const data = randomBytes(size);
   const file = await open(path, "w");
-  const hasher = FrontierHasher.start(path, [
-    "sha256",
-    "md5",
-    "sha1",
-    "sha512",
-    "sha256",
-    "crc32",
-  ]);
+  const hasher = FrontierHasher.start(path, ["sha256", "md5", "sha1", "sha512", "sha256", "crc32"]);
   t.after(() => hasher.close());
 
   const done = new Set<number>();
@@ -68,7 +61,8 @@ function crc64NvmeReference(data: Uint8Array): string {
   let crc = (1n << 64n) - 1n;
   for (const byte of data) {
     crc ^= BigInt(byte);
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1n ? (crc >> 1n) ^ 0x9a6c9329ac4bc9b5n : crc >> 1n;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 1n ? (crc >> 1n) ^ 0x9a6c9329ac4bc9b5n : crc >> 1n;
   }
   return (crc ^ ((1n << 64n) - 1n)).toString(16).padStart(16, "0");
 }
