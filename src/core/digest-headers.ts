@@ -9,7 +9,7 @@
  *   header                 describes          read on
  *   x-goog-hash            the stored object  every 200 and 206 (GCS sends it on ranged reads too)
  *   Repr-Digest (RFC 9530) the representation every 200 and 206
- *   Digest (RFC 3230)      the whole instance every 200 and 206, even a partial one (section 4.3.2)
+ *   Digest (RFC 3230)      the whole instance every 200 and 206 (an instance digest covers it all)
  *   Content-MD5 (RFC 1864) the body sent      a whole-file body only
  *   Content-Digest (9530)  the body sent      a whole-file body only
  *   x-amz-checksum-*       the object         a whole-file body only: S3 sends none on a partial
