@@ -32,6 +32,7 @@ import {
   type RangeAnswer,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
+import { withChecksumMode } from "./core/checksum-mode.js";
 import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
@@ -253,10 +254,14 @@ class Download {
     const ranges = answer.kind === "partial";
     let size = answer.kind === "unsatisfiable" ? 0 : answer.size;
     const validators = validatorsOf(response.headers, size);
-    const expected = dedupeDigests([
-      ...this.#o.checksums,
+    // A resumed download verifies what the server announced to the first run, whichever response
+    // carried it. The user's digests are not kept: each run takes them from its own options, so a
+    // corrected --checksum replaces a mistyped one.
+    const announced = dedupeDigests([
+      ...(resume?.expected ?? []),
       ...parseServerDigests(response.headers, response.status),
     ]);
+    const expected = dedupeDigests([...this.#o.checksums, ...announced]);
     const needed = algorithmsNeeded(expected);
     const lanes = ranges ? this.#o.connections : 1;
     const resumedBytes = resume ? totalBytes(resume.extents) : 0;
@@ -332,7 +337,8 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
-            saveState: (extents) => target.saveState(this.#identity, known, { extents, crcs }),
+            saveState: (extents) =>
+              target.saveState(this.#identity, known, { extents, crcs, expected: announced }),
             ...(ranges && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -360,7 +366,7 @@ class Download {
         await target.saveState(
           this.#identity,
           { ...validators, size },
-          { extents: planner.extents(), crcs: needed.crc32c },
+          { extents: planner.extents(), crcs: needed.crc32c, expected: announced },
           verified,
         );
       await target.publish(this.#o.overwrite);
@@ -420,14 +426,15 @@ class Download {
 
   #baseHeaders(): Record<string, string> {
     const user = Object.entries(this.#o.headers).map(([k, v]) => [k.toLowerCase(), v]);
-    return {
+    // S3 sends its checksums only when asked.
+    return withChecksumMode(this.#url, {
       "user-agent": USER_AGENT,
       // The user's own Authorization header wins over the URL's userinfo.
       ...(this.#authorization ? { authorization: this.#authorization } : {}),
       ...Object.fromEntries(user),
       // Ranges are byte offsets into the file itself, never into a compressed rendition.
       "accept-encoding": "identity",
-    };
+    });
   }
 
   #retryScope(): RetryScope {

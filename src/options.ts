@@ -3,21 +3,27 @@ import type { DownloadEvent } from "./events.js";
 import { UsageError } from "./errors.js";
 import { parseProxyUrl } from "./core/proxy.js";
 
-export type DigestAlgorithm = "sha256" | "sha512" | "sha1" | "md5" | "crc32c";
+export type DigestAlgorithm =
+  "sha256" | "sha512" | "sha1" | "md5" | "crc32c" | "crc32" | "crc64nvme";
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = [
   "sha256",
   "sha512",
   "sha1",
   "md5",
   "crc32c",
+  "crc32",
+  "crc64nvme",
 ];
 
 /** A digest the finished file must match: given by the user, or announced by the server. */
 export interface ExpectedDigest {
   algorithm: DigestAlgorithm;
-  /** Lower-case hex; CRC32C as 8 hex digits, big-endian. */
+  /** Lower-case hex; a CRC as its big-endian bytes (8 hex digits, 16 for CRC-64/NVME). */
   hex: string;
-  /** Where it came from: "user", "x-goog-hash", "content-md5", "repr-digest", "digest", "x-amz-checksum". */
+  /**
+   * Where it came from: "user", "x-goog-hash", "content-md5", "repr-digest", "content-digest",
+   * "digest", "x-amz-checksum".
+   */
   source: string;
 }
 

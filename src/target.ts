@@ -47,7 +47,7 @@ export class Target {
   async saveState(
     identity: string,
     validators: Validators & { size: number },
-    { extents, crcs }: Pick<ResumeState, "extents" | "crcs">,
+    { extents, crcs, expected }: Pick<ResumeState, "extents" | "crcs" | "expected">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
@@ -57,6 +57,7 @@ export class Target {
       lastModified: validators.lastModified,
       extents,
       crcs,
+      expected,
     };
     if (verified) state.verified = verified;
     await replaceFileAtomically(this.state, encodeState(state));

@@ -10,6 +10,8 @@ export const HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = {
   sha1: 40,
   md5: 32,
   crc32c: 8,
+  crc32: 8,
+  crc64nvme: 16,
 };
 
 function isAlgorithm(name: string): name is DigestAlgorithm {

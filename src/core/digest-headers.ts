@@ -1,10 +1,24 @@
 /**
  * Digests a server announces for the whole object. Storage services and RFCs spell them in
  * different headers; each reader accepts only what it can trust and skips anything malformed.
+ *
+ * Some headers describe the object whatever part of it a response carries; others describe the
+ * body of this one response, which is the whole object only on a 200 or on a 206 whose
+ * Content-Range covers every byte (parget's first request asks for `bytes=0-`):
+ *
+ *   header                 describes          read on
+ *   x-goog-hash            the stored object  every 200 and 206 (GCS sends it on ranged reads too)
+ *   Repr-Digest (RFC 9530) the representation every 200 and 206
+ *   Digest (RFC 3230)      the whole instance every 200 and 206 (an instance digest covers it all)
+ *   Content-MD5 (RFC 1864) the body sent      a whole-file body only
+ *   Content-Digest (9530)  the body sent      a whole-file body only
+ *   x-amz-checksum-*       the object         a whole-file body only: S3 sends none on a partial
+ *                                             range, and a `?partNumber=N` GET's describes the part
  */
 
 import type { DigestAlgorithm, ExpectedDigest } from "../options.js";
 import { HEX_LENGTH } from "./checksum-spec.js";
+import { parseContentRange } from "./headers.js";
 
 /** Algorithm names used by Repr-Digest (RFC 9530) and Digest (RFC 3230), lower-cased. */
 const FIELD_ALGORITHMS: Readonly<Record<string, DigestAlgorithm>> = {
@@ -16,9 +30,13 @@ const FIELD_ALGORITHMS: Readonly<Record<string, DigestAlgorithm>> = {
 };
 
 const S3_HEADERS: Readonly<Record<string, DigestAlgorithm>> = {
+  "x-amz-checksum-crc64nvme": "crc64nvme",
+  "x-amz-checksum-crc32": "crc32",
   "x-amz-checksum-crc32c": "crc32c",
   "x-amz-checksum-sha256": "sha256",
   "x-amz-checksum-sha1": "sha1",
+  "x-amz-checksum-sha512": "sha512",
+  "x-amz-checksum-md5": "md5",
 };
 
 /**
@@ -81,24 +99,29 @@ function fromGoogleHash(headers: Record<string, string>): ExpectedDigest[] {
   });
 }
 
-function fromContentMd5(headers: Record<string, string>, status: number): ExpectedDigest[] {
+function fromContentMd5(headers: Record<string, string>): ExpectedDigest[] {
   const value = headers["content-md5"];
-  // On a 206, Content-MD5 describes the part, not the object.
-  if (value === undefined || status !== 200) return [];
+  if (value === undefined) return [];
   const hex = toHex(value, "md5");
   return hex === undefined ? [] : [{ algorithm: "md5", hex, source: "content-md5" }];
 }
 
-/** RFC 9530 Repr-Digest, a structured dictionary: `sha-256=:BASE64:, sha-512=:BASE64:;param`. */
-function fromReprDigest(headers: Record<string, string>): ExpectedDigest[] {
-  const value = headers["repr-digest"];
+/**
+ * An RFC 9530 field (Repr-Digest, Content-Digest), a structured dictionary:
+ * `sha-256=:BASE64:, sha-512=:BASE64:;param`.
+ */
+function fromDigestDictionary(
+  headers: Record<string, string>,
+  field: "repr-digest" | "content-digest",
+): ExpectedDigest[] {
+  const value = headers[field];
   if (value === undefined) return [];
   return splitList(value).flatMap((member) => {
     const match = /^([a-z*][a-z0-9_.*-]*)=:([A-Za-z0-9+/=]*):(?:;.*)?$/i.exec(member);
     const algorithm = FIELD_ALGORITHMS[(match?.[1] ?? "").toLowerCase()];
     if (!match || algorithm === undefined) return [];
     const hex = toHex(match[2] ?? "", algorithm);
-    return hex === undefined ? [] : [{ algorithm, hex, source: "repr-digest" }];
+    return hex === undefined ? [] : [{ algorithm, hex, source: field }];
   });
 }
 
@@ -126,6 +149,16 @@ function fromAmazonChecksums(headers: Record<string, string>): ExpectedDigest[] 
   });
 }
 
+/** Whether the response's body is the whole file: a 200, or a 206 of bytes 0 to the last. */
+function carriesWholeFile(headers: Record<string, string>, status: number): boolean {
+  if (status === 200) return true;
+  if (status !== 206) return false;
+  const range = parseContentRange(headers["content-range"]);
+  return (
+    range !== null && !("unsatisfied" in range) && range.start === 0 && range.end + 1 === range.size
+  );
+}
+
 /**
  * Every digest the response's headers give for the whole object, deduplicated by algorithm and
  * value (the first source is kept). `headers` has lower-case names, repeats joined with ", ".
@@ -134,12 +167,14 @@ export function parseServerDigests(
   headers: Record<string, string>,
   status: number,
 ): ExpectedDigest[] {
+  const whole = carriesWholeFile(headers, status);
   const found = [
     ...fromGoogleHash(headers),
-    ...fromContentMd5(headers, status),
-    ...fromReprDigest(headers),
+    ...(whole ? fromContentMd5(headers) : []),
+    ...fromDigestDictionary(headers, "repr-digest"),
+    ...(whole ? fromDigestDictionary(headers, "content-digest") : []),
     ...fromDigest(headers),
-    ...fromAmazonChecksums(headers),
+    ...(whole ? fromAmazonChecksums(headers) : []),
   ];
   const seen = new Set<string>();
   return found.filter((digest) => {

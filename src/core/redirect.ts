@@ -1,6 +1,7 @@
 /** Redirect decisions: where the next hop goes and which request headers may follow it. */
 import { BadResponseError } from "../errors.js";
 import { redactUrl, withoutUserinfo } from "./secrets.js";
+import { CHECKSUM_MODE, urlAllowsChecksumMode } from "./checksum-mode.js";
 
 export const MAX_REDIRECTS = 10;
 const CREDENTIAL_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
@@ -11,8 +12,9 @@ export function isRedirect(status: number): boolean {
 
 /**
  * The next hop of a redirect chain. Credentials never follow a change of origin (the user's
- * Authorization, Cookie, and the Basic credentials from the first URL's userinfo), only http and
- * https targets are followed, and userinfo in a Location is never sent.
+ * Authorization, Cookie, and the Basic credentials from the first URL's userinfo),
+ * x-amz-checksum-mode never goes to a URL whose signature leaves it out, only http and https
+ * targets are followed, and userinfo in a Location is never sent.
  */
 export function nextHop(
   current: URL,
@@ -35,9 +37,12 @@ export function nextHop(
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new BadResponseError(`refusing redirect to a non-HTTP URL (${url.protocol})`);
   }
-  if (url.origin === current.origin) return { url, headers };
+  const dropped = (name: string): boolean =>
+    (url.origin !== current.origin && CREDENTIAL_HEADERS.has(name)) ||
+    // S3 refuses a presigned URL's request that carries an x-amz-* header its signature leaves out.
+    (name === CHECKSUM_MODE && !urlAllowsChecksumMode(url));
   const kept = Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())),
+    Object.entries(headers).filter(([name]) => !dropped(name.toLowerCase())),
   );
   return { url, headers: kept };
 }

@@ -1,9 +1,11 @@
 /**
- * The resume state kept beside a partial download: which version of which URL it is, and which
- * extents are durably on disk (with their CRC32Cs). A state that fails to decode is ignored, and
- * the download starts over.
+ * The resume state kept beside a partial download: which version of which URL it is, which
+ * extents are durably on disk (with their CRC32Cs), and which digests the whole file must match.
+ * A state that fails to decode is ignored, and the download starts over.
  */
 import type { VerifiedDigest } from "../events.js";
+import type { DigestAlgorithm, ExpectedDigest } from "../options.js";
+import { HEX_LENGTH } from "./checksum-spec.js";
 import type { Extent } from "./planner.js";
 import type { Validators } from "./validators.js";
 
@@ -19,6 +21,12 @@ export interface ResumeState {
   extents: Extent[];
   /** Whether the extents' CRCs were computed; they are only when a CRC32C was expected. */
   crcs: boolean;
+  /**
+   * Every digest the server announced to earlier runs. Servers may announce a digest only on a
+   * whole-file response (S3 sends none on a partial range), so a resumed download would otherwise
+   * verify less than a fresh one. The user's digests are not kept: each run passes its own.
+   */
+  expected: ExpectedDigest[];
   /** Set once every byte is on disk and verified; the rename to the final path is all that is left. */
   verified?: VerifiedDigest[];
 }
@@ -34,12 +42,26 @@ export function encodeState(state: ResumeState): string {
     lastModified: state.lastModified,
     extents: state.extents.map((e) => [e.start, e.end, e.crc]),
     crcs: state.crcs,
+    expected: state.expected,
     ...(state.verified ? { verified: state.verified } : {}),
   });
 }
 
 const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 const isStringOrNull = (s: unknown): s is string | null => s === null || typeof s === "string";
+
+function isExpectedDigest(value: unknown): value is ExpectedDigest {
+  if (typeof value !== "object" || value === null) return false;
+  const { algorithm, hex, source } = value as Record<string, unknown>;
+  return (
+    typeof algorithm === "string" &&
+    Object.hasOwn(HEX_LENGTH, algorithm) &&
+    typeof hex === "string" &&
+    hex.length === HEX_LENGTH[algorithm as DigestAlgorithm] &&
+    /^[0-9a-f]*$/.test(hex) &&
+    typeof source === "string"
+  );
+}
 
 export function decodeState(text: string): ResumeState | undefined {
   let raw: unknown;
@@ -57,6 +79,9 @@ export function decodeState(text: string): ResumeState | undefined {
   // States from before the field existed always carried CRCs.
   const crcs = r["crcs"] ?? true;
   if (typeof crcs !== "boolean") return undefined;
+  // States from before the field existed knew nothing beyond what the rerun is told again.
+  const expected = r["expected"] ?? [];
+  if (!Array.isArray(expected) || !expected.every(isExpectedDigest)) return undefined;
   const size = r["size"];
   const extents: Extent[] = [];
   let previousEnd = 0;
@@ -75,6 +100,7 @@ export function decodeState(text: string): ResumeState | undefined {
     lastModified: r["lastModified"],
     extents,
     crcs,
+    expected: expected.map(({ algorithm, hex, source }) => ({ algorithm, hex, source })),
   };
   if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
   return state;

@@ -1,6 +1,7 @@
 /**
  * Sequential digests (SHA-*, MD5) cannot be combined from ranges, so they are fed in file order as
- * the contiguous written prefix (the frontier) grows. A worker thread reads those bytes back while
+ * the contiguous written prefix (the frontier) grows. CRC-32 and CRC-64/NVME could be combined
+ * like CRC32C, but fed here in order they need no combine step. A worker thread reads those bytes back while
  * they are still in the page cache; the main thread, which receives from the sockets, only moves a
  * number in shared memory.
  */

@@ -23,6 +23,12 @@ export interface FileSpec {
   lastModified?: Date | false;
   /** Extra response headers, e.g. `content-disposition`, `x-goog-hash`, `content-type`. */
   headers?: Record<string, string>;
+  /**
+   * Headers sent as S3 sends its checksums (`x-amz-checksum-sha256`, ...): only to a request with
+   * `x-amz-checksum-mode: ENABLED`, and only with a body that is the whole file (a 200, or a 206
+   * of every byte), never with a partial range.
+   */
+  s3Checksums?: Record<string, string>;
   faults?: FaultRule[];
   /**
    * "no": always 200, no Accept-Ranges. "ignored": Accept-Ranges: bytes, yet every request gets

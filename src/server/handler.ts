@@ -79,6 +79,7 @@ async function handle(
     file,
     fault ? disturb(answer, requested, fault, file.size) : answer,
     method,
+    String(req.headers["x-amz-checksum-mode"]).toUpperCase() === "ENABLED",
   );
   writeHead(plan.status, plan.headers);
 

@@ -92,7 +92,13 @@ export function disturb(
 
 const BOUNDARY = "parget-byteranges-6b1f0c";
 
-export function buildPlan(file: FileVersion, answer: Answer, method: string): Plan {
+/** `checksumMode`: the request asked for S3's checksums (`x-amz-checksum-mode: ENABLED`). */
+export function buildPlan(
+  file: FileVersion,
+  answer: Answer,
+  method: string,
+  checksumMode = false,
+): Plan {
   if (answer.kind === "status") {
     const text = Buffer.from(`injected ${answer.status}\n`);
     const headers: Record<string, string> = {
@@ -109,6 +115,15 @@ export function buildPlan(file: FileVersion, answer: Answer, method: string): Pl
   if ((file.spec.ranges ?? "yes") !== "no") headers["accept-ranges"] = "bytes";
   for (const [name, value] of Object.entries(file.spec.headers ?? {})) {
     headers[name.toLowerCase()] = value;
+  }
+
+  const wholeFile =
+    answer.kind === "full" ||
+    (answer.kind === "range" && answer.range.start === 0 && answer.range.end === file.size - 1);
+  if (checksumMode && wholeFile) {
+    for (const [name, value] of Object.entries(file.spec.s3Checksums ?? {})) {
+      headers[name.toLowerCase()] = value;
+    }
   }
 
   let status = 200;

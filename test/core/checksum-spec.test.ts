@@ -26,6 +26,10 @@ test("parseChecksumSpec accepts each algorithm and its common spellings", () => 
     ["crc32c=E3069283", "crc32c", "e3069283"],
     ["CRC32C=e3069283", "crc32c", "e3069283"],
     ["crc-32c=e3069283", "crc32c", "e3069283"],
+    ["crc32=CBF43926", "crc32", "cbf43926"],
+    ["CRC-32=cbf43926", "crc32", "cbf43926"],
+    ["crc64nvme=AE8B14860A799888", "crc64nvme", "ae8b14860a799888"],
+    ["CRC64-NVME=ae8b14860a799888", "crc64nvme", "ae8b14860a799888"],
   ];
   for (const [text, algorithm, hex] of cases) {
     assert.deepEqual(parseChecksumSpec(text), { algorithm, hex, source: "user" }, text);
@@ -38,10 +42,12 @@ test("parseChecksumSpec says what is wrong with a bad spec", () => {
     ["", /expected ALGORITHM=HEX/],
     [
       `sha3=${sha256}`,
-      /unknown checksum algorithm "sha3": use one of sha256, sha512, sha1, md5, crc32c/,
+      /unknown checksum algorithm "sha3": use one of sha256, sha512, sha1, md5, crc32c, crc32, crc64nvme/,
     ],
     [`=${sha256}`, /unknown checksum algorithm ""/],
-    ["crc32=e3069283", /unknown checksum algorithm "crc32"/],
+    // CRC-64 has several variants; only S3's is known, by its full name.
+    ["crc64=ae8b14860a799888", /unknown checksum algorithm "crc64"/],
+    ["crc64nvme=cbf43926", /expected 16 hex digits, got 8/],
     ["toString=abc", /unknown checksum algorithm/],
     ["__proto__=abc", /unknown checksum algorithm/],
     [`sha256=${sha256.slice(1)}`, /expected 64 hex digits, got 63/],

@@ -13,6 +13,9 @@ const sha256 = hex("sha256");
 const sha512 = hex("sha512");
 // The CRC-32C check value: CRC32C("123456789") = 0xE3069283.
 const crcHex = "e3069283";
+// The check values of CRC-32 (ISO-HDLC) and CRC-64/NVME for "123456789".
+const crc32Hex = "cbf43926";
+const crc64Hex = "ae8b14860a799888";
 const crcB64 = Buffer.from(crcHex, "hex").toString("base64");
 
 type Case = [
@@ -100,7 +103,18 @@ const cases: Case[] = [
     200,
     [{ algorithm: "md5", hex: md5, source: "content-md5" }],
   ],
-  ["content-md5 on 206 describes the part", { "content-md5": b64("md5") }, 206, []],
+  [
+    "content-md5 on a 206 of a part describes the part",
+    { "content-md5": b64("md5"), "content-range": "bytes 0-4/12" },
+    206,
+    [],
+  ],
+  [
+    "content-md5 on a 206 of the whole file (the answer to bytes=0-) is the file's",
+    { "content-md5": b64("md5"), "content-range": "bytes 0-11/12" },
+    206,
+    [{ algorithm: "md5", hex: md5, source: "content-md5" }],
+  ],
   [
     "content-md5 as hex",
     { "content-md5": md5.toUpperCase() },
@@ -145,6 +159,23 @@ const cases: Case[] = [
     [],
   ],
   ["repr-digest empty", { "repr-digest": "" }, 200, []],
+
+  // RFC 9530 Content-Digest: the body's digest
+  [
+    "content-digest on 200",
+    { "content-digest": `sha-256=:${b64("sha256")}:, md5=:${b64("md5")}:` },
+    200,
+    [
+      { algorithm: "sha256", hex: sha256, source: "content-digest" },
+      { algorithm: "md5", hex: md5, source: "content-digest" },
+    ],
+  ],
+  [
+    "content-digest on a 206 of a part describes the part",
+    { "content-digest": `sha-256=:${b64("sha256")}:`, "content-range": "bytes 6-11/12" },
+    206,
+    [],
+  ],
 
   // RFC 3230 Digest
   [
@@ -205,8 +236,36 @@ const cases: Case[] = [
     [],
   ],
   [
+    "x-amz-checksum crc64nvme (S3's default), crc32, md5 and sha512",
+    {
+      "x-amz-checksum-crc64nvme": Buffer.from(crc64Hex, "hex").toString("base64"),
+      "x-amz-checksum-crc32": Buffer.from(crc32Hex, "hex").toString("base64"),
+      "x-amz-checksum-md5": b64("md5"),
+      "x-amz-checksum-sha512": b64("sha512"),
+    },
+    200,
+    [
+      { algorithm: "crc64nvme", hex: crc64Hex, source: "x-amz-checksum" },
+      { algorithm: "crc32", hex: crc32Hex, source: "x-amz-checksum" },
+      { algorithm: "sha512", hex: sha512, source: "x-amz-checksum" },
+      { algorithm: "md5", hex: md5, source: "x-amz-checksum" },
+    ],
+  ],
+  [
+    "x-amz-checksum crc64nvme of a multipart upload is composite",
+    { "x-amz-checksum-crc64nvme": "rosUhgp5mIg=-3" },
+    200,
+    [],
+  ],
+  [
+    "x-amz-checksum-type COMPOSITE covers crc32 too",
+    { "x-amz-checksum-crc32": crcB64, "x-amz-checksum-type": "COMPOSITE" },
+    200,
+    [],
+  ],
+  [
     "x-amz-checksum unsupported algorithms ignored",
-    { "x-amz-checksum-crc32": crcB64, "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" },
+    { "x-amz-checksum-xxhash64": "AAAAAAAAAAA=" },
     200,
     [],
   ],
@@ -247,6 +306,38 @@ test("parseServerDigests", () => {
   }
 });
 
+/**
+ * Which responses each header is read from. A body digest (Content-MD5, Content-Digest) and S3's
+ * checksums count only when the body is the whole file; the others describe the whole object.
+ */
+test("parseServerDigests reads each header from the responses that carry a whole-file digest", () => {
+  const responses: [kind: string, status: number, contentRange: string | undefined][] = [
+    ["200", 200, undefined],
+    ["206 of every byte", 206, "bytes 0-11/12"],
+    ["206 of the start", 206, "bytes 0-10/12"],
+    ["206 of the rest", 206, "bytes 5-11/12"],
+    ["206 of unknown size", 206, "bytes 0-11/*"],
+    ["206 without Content-Range", 206, undefined],
+  ];
+  const headers: [name: string, value: string, readOn: string[]][] = [
+    ["content-md5", b64("md5"), ["200", "206 of every byte"]],
+    ["content-digest", `sha-256=:${b64("sha256")}:`, ["200", "206 of every byte"]],
+    ["x-amz-checksum-sha256", b64("sha256"), ["200", "206 of every byte"]],
+    ["x-amz-checksum-crc64nvme", "rosUhgp5mIg=", ["200", "206 of every byte"]],
+    ["x-goog-hash", `md5=${b64("md5")}`, responses.map(([kind]) => kind)],
+    ["repr-digest", `sha-256=:${b64("sha256")}:`, responses.map(([kind]) => kind)],
+    ["digest", `SHA-256=${b64("sha256")}`, responses.map(([kind]) => kind)],
+  ];
+  for (const [name, value, readOn] of headers) {
+    for (const [kind, status, contentRange] of responses) {
+      const response: Record<string, string> = { [name]: value };
+      if (contentRange !== undefined) response["content-range"] = contentRange;
+      const found = parseServerDigests(response, status);
+      assert.equal(found.length, readOn.includes(kind) ? 1 : 0, `${name} on a ${kind}`);
+    }
+  }
+});
+
 test("parseServerDigests never throws on junk", () => {
   const junk = [
     "",
@@ -263,7 +354,15 @@ test("parseServerDigests never throws on junk", () => {
     "\u0000",
     "a".repeat(10_000),
   ];
-  const names = ["x-goog-hash", "content-md5", "repr-digest", "digest", "x-amz-checksum-sha256"];
+  const names = [
+    "x-goog-hash",
+    "content-md5",
+    "repr-digest",
+    "content-digest",
+    "digest",
+    "x-amz-checksum-sha256",
+    "x-amz-checksum-crc64nvme",
+  ];
   for (const value of junk) {
     for (const name of names)
       assert.deepEqual(parseServerDigests({ [name]: value }, 200), [], `${name}: ${value}`);

@@ -48,3 +48,16 @@ test("userinfo in a Location is never sent, and a refused Location is shown reda
     message: 'redirect to an invalid URL "https://[bad/f?X-Amz-Signature=REDACTED"',
   });
 });
+
+test("x-amz-checksum-mode never follows a redirect to a URL whose signature leaves it out", () => {
+  const asking = { "x-amz-checksum-mode": "ENABLED", accept: "*/*" };
+  const presigned =
+    "https://bucket.s3.amazonaws.com/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=host&X-Amz-Signature=ab";
+  assert.deepEqual(nextHop(here, presigned, asking, 0).headers, { accept: "*/*" });
+  assert.deepEqual(nextHop(here, "/key?Signature=ab&AWSAccessKeyId=K", asking, 0).headers, {
+    accept: "*/*",
+  });
+  const signedWithIt = `${presigned.replace("=host", "=host%3Bx-amz-checksum-mode")}`;
+  assert.deepEqual(nextHop(here, signedWithIt, asking, 0).headers, asking);
+  assert.deepEqual(nextHop(here, "https://b.test/plain", asking, 0).headers, asking);
+});

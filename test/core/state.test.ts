@@ -12,6 +12,10 @@ const state: ResumeState = {
     { start: 500, end: 1000, crc: 7 },
   ],
   crcs: true,
+  expected: [
+    { algorithm: "sha256", hex: "ab".repeat(32), source: "x-amz-checksum" },
+    { algorithm: "crc64nvme", hex: "ae8b14860a799888", source: "user" },
+  ],
 };
 
 test("a state survives a round trip", () => {
@@ -30,6 +34,25 @@ test("a state says whether its CRCs were computed; one from before that always h
   delete older["crcs"];
   assert.equal(decodeState(JSON.stringify(older))?.crcs, true);
   assert.equal(decodeState(JSON.stringify({ ...older, crcs: "yes" })), undefined);
+});
+
+test("a state keeps the digests the file must match; one from before that expected none", () => {
+  const older = JSON.parse(encodeState(state)) as Record<string, unknown>;
+  delete older["expected"];
+  assert.deepEqual(decodeState(JSON.stringify(older)), { ...state, expected: [] });
+  const damaged: unknown[] = [
+    "sha256",
+    [null],
+    [{ algorithm: "sha3", hex: "ab", source: "user" }],
+    [{ algorithm: "sha256", hex: "ab", source: "user" }],
+    [{ algorithm: "md5", hex: "AB".repeat(16), source: "user" }],
+    [{ algorithm: "md5", hex: "ab".repeat(16) }],
+    [{ algorithm: "toString", hex: "", source: "user" }],
+  ];
+  for (const expected of damaged) {
+    const text = JSON.stringify({ ...older, expected });
+    assert.equal(decodeState(text), undefined, text);
+  }
 });
 
 test("a damaged or foreign state is ignored, never trusted", () => {

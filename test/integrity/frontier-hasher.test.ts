@@ -4,7 +4,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "@node-rs/crc32";
 import { FrontierHasher } from "../../src/integrity/frontier-hasher.js";
+import { generateContent } from "../../src/server/content.js";
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "parget-frontier-"));
@@ -26,7 +28,7 @@ test("hashes a file written out of order as its contiguous prefix grows", async 
   const chunk = 300_000; // not a divisor of the size, nor aligned to the worker's blocks
   const data = randomBytes(size);
   const file = await open(path, "w");
-  const hasher = FrontierHasher.start(path, ["sha256", "md5", "sha1", "sha512", "sha256"]);
+  const hasher = FrontierHasher.start(path, ["sha256", "md5", "sha1", "sha512", "sha256", "crc32"]);
   t.after(() => hasher.close());
 
   const done = new Set<number>();
@@ -49,8 +51,60 @@ test("hashes a file written out of order as its contiguous prefix grows", async 
     md5: createHash("md5").update(data).digest("hex"),
     sha1: createHash("sha1").update(data).digest("hex"),
     sha512: createHash("sha512").update(data).digest("hex"),
+    crc32: (crc32(data) >>> 0).toString(16).padStart(8, "0"),
   });
   assert.equal(hasher.hashedBytes, size);
+});
+
+/** CRC-64/NVME bit by bit, straight from its definition: the oracle for short inputs. */
+function crc64NvmeReference(data: Uint8Array): string {
+  let crc = (1n << 64n) - 1n;
+  for (const byte of data) {
+    crc ^= BigInt(byte);
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 1n ? (crc >> 1n) ^ 0x9a6c9329ac4bc9b5n : crc >> 1n;
+  }
+  return (crc ^ ((1n << 64n) - 1n)).toString(16).padStart(16, "0");
+}
+
+async function crcsOf(t: Parameters<typeof tempDir>[0], data: Uint8Array) {
+  const path = join(await tempDir(t), "file");
+  await writeFile(path, data);
+  const hasher = FrontierHasher.start(path, ["crc64nvme", "crc32"]);
+  hasher.advance(data.length);
+  return hasher.finish(data.length);
+}
+
+test("CRC-32 and CRC-64/NVME match their check values and independent implementations", async (t) => {
+  // The catalogue's check values, for "123456789".
+  assert.deepEqual(await crcsOf(t, Buffer.from("123456789")), {
+    crc64nvme: "ae8b14860a799888",
+    crc32: "cbf43926",
+  });
+  assert.deepEqual(await crcsOf(t, Buffer.alloc(0)), {
+    crc64nvme: "0000000000000000",
+    crc32: "00000000",
+  });
+  // Computed once with the AWS SDK's @aws-sdk/crc64-nvme; longer than one of the worker's blocks.
+  const fromSdk: [size: number, crc64nvme: string][] = [
+    [1, "e26554a417c62355"],
+    [15, "b64253f9d303ace1"],
+    [3 * 1024 * 1024 + 5, "54fd2281e5a0f54f"],
+  ];
+  for (const [size, crc64nvme] of fromSdk) {
+    const data = generateContent("crc64", 0, size);
+    const hex = (crc32(data) >>> 0).toString(16).padStart(8, "0");
+    assert.deepEqual(await crcsOf(t, data), { crc64nvme, crc32: hex }, `${size} bytes`);
+  }
+  // Lengths around the 8-byte words the table method takes at once.
+  const data = randomBytes(40);
+  const path = join(await tempDir(t), "file");
+  await writeFile(path, data);
+  for (const length of [1, 7, 8, 9, 16, 23, 33, 40]) {
+    const hasher = FrontierHasher.start(path, ["crc64nvme"]);
+    const { crc64nvme } = await hasher.finish(length);
+    assert.equal(crc64nvme, crc64NvmeReference(data.subarray(0, length)), `${length} bytes`);
+  }
 });
 
 test("finish hashes whatever the frontier had not yet reached", async (t) => {

@@ -163,6 +163,31 @@ test("extra headers pass through, and may replace the content type", async (t) =
   assert.equal(res.headers.get("content-type"), "application/pdf");
 });
 
+test("s3Checksums come as S3 sends them: when asked, and only with the whole file", async (t) => {
+  const checksum = "abc=";
+  const server = await serve(t, {
+    files: { "/f.bin": { ...FILE, s3Checksums: { "x-amz-checksum-sha256": checksum } } },
+  });
+  const cases: [headers: Record<string, string>, sent: boolean][] = [
+    [{}, false],
+    [{ "x-amz-checksum-mode": "ENABLED" }, true],
+    [{ "x-amz-checksum-mode": "ENABLED", range: "bytes=0-" }, true],
+    [{ "x-amz-checksum-mode": "ENABLED", range: "bytes=0-999" }, true],
+    [{ "x-amz-checksum-mode": "ENABLED", range: "bytes=0-998" }, false],
+    [{ "x-amz-checksum-mode": "ENABLED", range: "bytes=1-" }, false],
+    [{ range: "bytes=0-" }, false],
+  ];
+  for (const [headers, sent] of cases) {
+    const res = await fetch(server.url("/f.bin"), { headers });
+    await res.arrayBuffer();
+    assert.equal(
+      res.headers.get("x-amz-checksum-sha256"),
+      sent ? checksum : null,
+      JSON.stringify(headers),
+    );
+  }
+});
+
 test("explicit, absent and quoted validators", async (t) => {
   const server = await serve(t, {
     files: {
