@@ -76,8 +76,8 @@ interface ClosingServerOptions {
   ranges: boolean;
   /** Leaves out Content-Length: the body ends where the connection does. */
   noLength?: boolean;
-  /** The first response to each path stops half-way: with a FIN, or with a reset. */
-  cutFirst?: "end" | "reset";
+  /** Responses stop half-way, with a FIN or a reset: the first to each path, or every one. */
+  cut?: { by: "end" | "reset"; always?: boolean };
 }
 
 interface ClosingServer {
@@ -128,10 +128,10 @@ async function closingServer(
       }
       if (!options.noLength) headers += `Content-Length: ${slice.length}\r\n`;
       const response = Buffer.concat([Buffer.from(`${status}\r\n${headers}\r\n`), slice]);
-      if (options.cutFirst && !cut.has(target) && slice.length > 1) {
+      if (options.cut && (options.cut.always || !cut.has(target)) && slice.length > 1) {
         cut.add(target);
         const sent = response.subarray(0, response.length - Math.ceil(slice.length / 2));
-        if (options.cutFirst === "end") socket.end(sent);
+        if (options.cut.by === "end") socket.end(sent);
         else socket.write(sent, () => socket.resetAndDestroy());
         return;
       }
@@ -171,35 +171,50 @@ for (const server of [python, nginxClosing] as ServerDefinition[]) {
   );
 }
 
-const RAW_CASES: { name: string; options: ClosingServerOptions }[] = [
-  { name: "HTTP/1.0 without ranges", options: { ranges: false } },
-  { name: "206 with Connection: close", options: { ranges: true } },
-  { name: "HTTP/1.0 with no Content-Length", options: { ranges: false, noLength: true } },
-  { name: "206s, the first cut by a FIN", options: { ranges: true, cutFirst: "end" } },
-  { name: "HTTP/1.0, the first cut by a reset", options: { ranges: false, cutFirst: "reset" } },
+/** A body under two bytes is never cut: the cases that cut start with one that is. */
+const CUTTABLE = SIZES.filter((size) => size > 1);
+
+const RAW_CASES: { name: string; options: ClosingServerOptions; sizes: number[] }[] = [
+  { name: "HTTP/1.0 without ranges", options: { ranges: false }, sizes: SIZES },
+  { name: "206 with Connection: close", options: { ranges: true }, sizes: SIZES },
+  {
+    name: "HTTP/1.0 with no Content-Length",
+    options: { ranges: false, noLength: true },
+    sizes: SIZES,
+  },
+  {
+    name: "206s, the first cut by a FIN",
+    options: { ranges: true, cut: { by: "end" } },
+    sizes: CUTTABLE,
+  },
+  {
+    name: "HTTP/1.0, the first cut by a reset",
+    options: { ranges: false, cut: { by: "reset" } },
+    sizes: CUTTABLE,
+  },
 ];
 
-for (const { name, options } of RAW_CASES) {
+for (const { name, options, sizes } of RAW_CASES) {
   test(`cli: a raw server, ${name}: every size saved whole`, async (t) => {
-    const server = await closingServer(t, filesBySize(SIZES), options);
+    const server = await closingServer(t, filesBySize(sizes), options);
     const dir = await tempDir(t, "small-out");
     await cliSavesAll(
       t,
-      SIZES.map((size) => server.url(`/${nameOf(size)}`)),
+      sizes.map((size) => server.url(`/${nameOf(size)}`)),
       dir,
     );
-    await assertFiles(dir, SIZES);
+    await assertFiles(dir, sizes);
     if (options.ranges) assert.ok(server.stats.ranged > 0, "the server was asked for ranges");
   });
 
   test(`library: a raw server, ${name}: download() saves every size, and its host lives on`, async (t) => {
-    const server = await closingServer(t, filesBySize(SIZES), options);
+    const server = await closingServer(t, filesBySize(sizes), options);
     const dir = await tempDir(t, "small-lib");
-    for (const size of SIZES) {
+    for (const size of sizes) {
       const result = await download(server.url(`/${nameOf(size)}`), { dir, connections: 4 });
       assert.equal(result.size, size);
     }
-    await assertFiles(dir, SIZES);
+    await assertFiles(dir, sizes);
   });
 }
 
@@ -214,4 +229,16 @@ test("cli: an -i list goes on past a URL whose body came with the close", async 
   assert.ok(
     (await readFile(path.join(dir, "after.bin"))).equals(generateContent("after", 0, 3000)),
   );
+});
+
+test("cli: a server that cuts every response: a clean failure after the retries, no stack trace", async (t) => {
+  const server = await closingServer(t, filesBySize([100]), {
+    ranges: false,
+    cut: { by: "reset", always: true },
+  });
+  const dir = await tempDir(t, "small-out");
+  const result = await runCli([server.url(`/${nameOf(100)}`), "-d", dir, "--retries", "1"]);
+  assert.equal(result.code, 4, result.stderr);
+  assert.doesNotMatch(result.stderr, /\n\s+at |AssertionError/, result.stderr);
+  assert.match(result.stderr, /^parget: .*content-length/im);
 });
