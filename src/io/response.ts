@@ -131,6 +131,7 @@ export function dispatchGet(
         resolve({ status, headers, body, abort });
       },
       onResponseData(_c, chunk) {
+        // Nothing to hand over, and nothing worth holding the connection for.
         if (chunk.length === 0) return;
         hooks.onChunk(chunk.length);
         if (reader) {
@@ -140,8 +141,8 @@ export function dispatchGet(
           return;
         }
         waiting.push(chunk);
-        const socket = release ? null : hooks.socket();
-        if (socket) release = holdReads(socket);
+        const socket = hooks.socket();
+        if (!release && socket) release = holdReads(socket);
       },
       onResponseEnd() {
         ended = true;
