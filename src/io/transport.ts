@@ -113,6 +113,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       socket: null,
       client: undefined as never,
     };
+    /** Records each connection the lane's client makes, for response.ts to hold its reads. */
     const tracked =
       (connect: buildConnector.connector): buildConnector.connector =>
       (connectOpts, callback) =>
@@ -128,6 +129,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           connections: 1,
           requestTls: tls,
           proxyTls: tls,
+          // ProxyAgent makes the connections to the origin (or to the proxy, for plain http).
           factory: (origin, opts) =>
             new Client(origin, {
               ...opts,
