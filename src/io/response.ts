@@ -1,9 +1,10 @@
 /**
  * One GET through an undici dispatcher, its body handed over chunk by chunk with no stream in
  * between. A Readable would buffer up to its high-water mark and merge chunks into new buffers
- * on read; here a chunk goes straight to a waiting reader, or waits alone with the connection
- * paused, so each socket read is dropped as soon as the engine has copied it (see reclaim.ts).
+ * on read; here a chunk goes straight to a waiting reader, or waits with the connection's reads
+ * held, so each socket read is dropped as soon as the engine has copied it (see reclaim.ts).
  */
+import type { Socket } from "node:net";
 import type { Dispatcher } from "undici";
 
 export interface DispatchedResponse {
@@ -19,6 +20,33 @@ export interface DispatchHooks {
   onChunk(bytes: number): void;
   /** Called once when a body is abandoned half-way, before the request is aborted. */
   onAbandon(): void;
+  /** The connection the response arrives on: the dispatcher's only one. */
+  socket(): Socket | null;
+}
+
+/**
+ * Makes undici find nothing to read on `socket` until the returned function is called; the
+ * kernel's socket buffer then fills and TCP slows the sender.
+ *
+ * This is the backpressure, not undici's pause (`controller.pause()`): undici 7 asserts that its
+ * parser is not paused when the socket ends or is reset on a response that does not keep the
+ * connection alive (HTTP/1.0, `Connection: close`, a body up to the close), so a small body that
+ * arrives with the close, or a server that cuts a response, kills the process from a socket event
+ * (nodejs/undici#5360, fixed only in undici 8, which needs Node 22.19). Held reads never pause the
+ * parser: the end stays unread until the reads resume, and a reset fails the response as usual.
+ * Unlike a pause, held reads leave undici's body timeout running: a reader away for longer than
+ * the idle timeout has the response fail, and retried.
+ */
+function holdReads(socket: Socket): () => void {
+  socket.read = () => null;
+  return () => {
+    Reflect.deleteProperty(socket, "read");
+    // What arrived while held raised events undici has already spent: raise one more, on the
+    // next tick, since the release may come from inside undici's parser (a response's end).
+    process.nextTick(() => {
+      if (!socket.destroyed) socket.emit("readable");
+    });
+  };
 }
 
 export function dispatchGet(
@@ -32,24 +60,35 @@ export function dispatchGet(
     let started = false;
     let ended = false;
     let failure: Error | undefined;
-    /** At most one chunk waits here: the connection is paused while it does. */
-    let waiting: Uint8Array | undefined;
+    /**
+     * Chunks no reader has taken yet; reads are held while there are any. It holds one chunk, or
+     * the few spans of one socket read that undici parses before it finds the reads held.
+     */
+    const waiting: Uint8Array[] = [];
+    let release: (() => void) | undefined;
     let reader: ((result: IteratorResult<Uint8Array>) => void) | undefined;
     let readerFails: ((error: Error) => void) | undefined;
 
     const onAbort = (): void => controller?.abort(signal.reason as Error);
     signal.addEventListener("abort", onAbort, { once: true });
-    const settle = (): void => signal.removeEventListener("abort", onAbort);
+    const settle = (): void => {
+      signal.removeEventListener("abort", onAbort);
+      resumeReads();
+    };
+    const resumeReads = (): void => {
+      const resume = release;
+      release = undefined;
+      resume?.();
+    };
 
     const wake = (): void => {
-      if (!reader || !(waiting || failure || ended)) return;
+      if (!reader || !(waiting.length || failure || ended)) return;
       const [read, fail] = [reader, readerFails!];
       reader = readerFails = undefined;
-      if (waiting) {
-        const chunk = waiting;
-        waiting = undefined;
-        controller?.resume();
+      const chunk = waiting.shift();
+      if (chunk) {
         read({ done: false, value: chunk });
+        if (!waiting.length) resumeReads();
       } else if (failure) fail(failure);
       else if (ended) read({ done: true, value: undefined });
     };
@@ -91,19 +130,19 @@ export function dispatchGet(
         }
         resolve({ status, headers, body, abort });
       },
-      onResponseData(c, chunk) {
-        // Resuming flushes the parser with an empty buffer, which may arrive as an empty chunk:
-        // pausing on it would stall the connection before the socket is read again.
+      onResponseData(_c, chunk) {
+        // Nothing to hand over, and nothing worth holding the connection for.
         if (chunk.length === 0) return;
         hooks.onChunk(chunk.length);
         if (reader) {
           const read = reader;
           reader = readerFails = undefined;
           read({ done: false, value: chunk });
-        } else {
-          waiting = chunk;
-          c.pause();
+          return;
         }
+        waiting.push(chunk);
+        const socket = hooks.socket();
+        if (!release && socket) release = holdReads(socket);
       },
       onResponseEnd() {
         ended = true;

@@ -57,6 +57,8 @@ interface Lane {
   warmed: Promise<Socket | null> | null;
   /** Set while the lane's previous connection is closing: the next one waits for it. */
   closing: Promise<void> | null;
+  /** The connection the lane's responses arrive on, whose reads response.ts holds. */
+  socket: Socket | null;
 }
 
 /**
@@ -104,7 +106,21 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
 
   function newLane(url: URL, closing: Promise<void> | null): Lane {
     const proxy = proxyFor(url);
-    const lane: Lane = { origin: url.origin, warmed: null, closing, client: undefined as never };
+    const lane: Lane = {
+      origin: url.origin,
+      warmed: null,
+      closing,
+      socket: null,
+      client: undefined as never,
+    };
+    /** Records each connection the lane's client makes, for response.ts to hold its reads. */
+    const tracked =
+      (connect: buildConnector.connector): buildConnector.connector =>
+      (connectOpts, callback) =>
+        connect(connectOpts, (...result) => {
+          lane.socket = result[1];
+          callback(...result);
+        });
     lane.client = proxy
       ? // Plain http goes to the proxy in absolute form; https through a CONNECT tunnel.
         new ProxyAgent({
@@ -113,10 +129,16 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           connections: 1,
           requestTls: tls,
           proxyTls: tls,
+          // ProxyAgent makes the connections to the origin (or to the proxy, for plain http).
+          factory: (origin, opts) =>
+            new Client(origin, {
+              ...opts,
+              connect: tracked((opts as { connect: buildConnector.connector }).connect),
+            }),
         })
       : new Client(url.origin, {
           pipelining: 1,
-          connect: (connectOpts, callback) => {
+          connect: tracked((connectOpts, callback) => {
             const warmed = lane.warmed;
             lane.warmed = null;
             if (!warmed) {
@@ -129,7 +151,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
               if (socket && !socket.destroyed) callback(null, socket);
               else connector(connectOpts, callback);
             });
-          },
+          }),
         });
     return lane;
   }
@@ -170,6 +192,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           request.signal,
           {
             onChunk: reclaim,
+            socket: () => lane.socket,
             // Mid-body, the connection is lost anyway: replace the client once it has closed.
             // The client goes first, or it would reconnect when the aborted socket closes.
             onAbandon: () => {

@@ -287,6 +287,9 @@ const pythonHttpServer: ServerDefinition = {
   },
 };
 
+/** nginx closing the connection after every response: the body arrives with the close. */
+export const nginxClosing = nginx("nginx with keepalive_timeout 0", true, "keepalive_timeout 0;");
+
 /** Every server the interop suite runs against. */
 export const SERVERS: readonly ServerDefinition[] = [
   nginx("nginx", true),
