@@ -38,6 +38,19 @@ export function percent(bytes: number, size: number): number {
   return size === 0 ? 100 : Math.floor((bytes / size) * 100);
 }
 
+/**
+ * What names a download until the server's answer gives its file name: `host/path`, without the
+ * query (it may hold a signature) or credentials.
+ */
+export function urlLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return redactUrl(url);
+  }
+}
+
 export function retryText(e: Extract<DownloadEvent, { type: "retry" }>): string {
   const range = e.range === null ? "" : ` bytes ${e.range[0]}-${e.range[1]}`;
   return `retry ${e.attempt}${range} in ${(e.delayMs / 1000).toFixed(1)} s: ${oneLine(e.reason)}`;
