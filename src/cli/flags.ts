@@ -105,11 +105,11 @@ function header(arg: string, previous: Record<string, string> | undefined): Reco
 export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], undefined>> } = {
   output: {
     flags: "-o, --output <FILE>",
-    help: "save as FILE inside the directory (one URL only)",
+    help: "save as FILE, a path relative to DIR or absolute (one URL only)",
   },
   dir: {
     flags: "-d, --dir <DIR>",
-    help: "save into DIR; nothing is written outside it",
+    help: "save into DIR; a name from the server never leads outside it",
   },
   connections: {
     flags: "-n, --connections <N>",
