@@ -341,9 +341,12 @@ export class Transfer {
     };
     /** Where the server last closed a body short of its end. */
     let closedAt: number | undefined;
-    /** The server closed again where it did before, with no new byte: its length is a lie. */
-    const closedShort = (at: number): void => {
-      if (at === closedAt) {
+    /**
+     * Asked from where the server closed last time, it closed there again with nothing new: its
+     * length is a lie. (Without ranges every answer starts at 0, so the same end is the sign.)
+     */
+    const closedShort = (from: number, at: number): void => {
+      if (at === closedAt && (from === at || !this.#c.ranges)) {
         throw new BadResponseError(
           `server announced ${this.#c.planner.size} bytes but closed the connection at byte ` +
             `${at} twice; its ${this.#c.ranges ? "Content-Range" : "Content-Length"} is wrong`,
@@ -362,13 +365,15 @@ export class Transfer {
         // Cancelled because another lane completed the segment, or to replace a slow connection:
         // nothing went wrong.
         if (segment.claimed < segment.end && !this.#replacing.has(lane)) {
-          if ((error as { code?: unknown }).code === "UND_ERR_SOCKET") closedShort(reached.at);
+          if ((error as { code?: unknown }).code === "UND_ERR_SOCKET") {
+            closedShort(answer.offset, reached.at);
+          }
           throw error;
         }
       }
       // A replaced connection's lane leaves the rest of the segment and asks again.
       if (this.#replacing.delete(lane) || segment.claimed >= segment.end) return;
-      closedShort(reached.at);
+      closedShort(answer.offset, reached.at);
       throw new NetworkError(
         `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
       );

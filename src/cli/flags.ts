@@ -166,7 +166,7 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
 const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
   ok: "every file was saved (and verified, when a checksum was known)",
   other: "another failure (the remote file changed, an internal error)",
-  usage: "bad arguments; nothing was fetched",
+  usage: "bad arguments or input (-n over 64, an unreadable -i file); nothing was fetched",
   filesystem: "a local file problem (exists, unwritable, disk full)",
   network: "the network failed after all retries",
   http: "the server answered with an error or broke the protocol",
