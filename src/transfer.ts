@@ -507,6 +507,14 @@ export class Transfer {
       }
       await writing;
       if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
+    } catch (error) {
+      // What arrived intact before the connection failed is kept, so the retry asks only for the
+      // rest (and a server that closes at the same byte again is seen to: see #fetchSegment).
+      await writing?.catch(() => {});
+      if (filled > 0) {
+        await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled)).catch(() => {});
+      }
+      throw error;
     } finally {
       ended(speed, performance.now());
       this.#reading.delete(lane);
