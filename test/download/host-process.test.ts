@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
+import { createTransport, download } from "../../src/index.js";
 import { REPO_ROOT, waitForExit } from "../helpers/processes.js";
 import { serve } from "../helpers/server.js";
 import { assertContent, generated, listing, MiB, tempDir } from "./fixtures.js";
@@ -108,4 +109,17 @@ test("the library never forces a garbage collection on its host, even where gc i
   assert.equal(child.code, 0, child.stderr);
   assert.equal(child.stdout.trim(), "0");
   await assertContent(path.join(dir, "f.bin"), "no-gc", size);
+});
+
+test("createTransport: onReceived sees every byte received, for a caller's own memory policy", async (t) => {
+  const size = 5 * MiB + 3;
+  const server = await serve(t, { files: { "/f.bin": generated("on-received", size) } });
+  const dir = await tempDir(t);
+  let received = 0;
+  const transport = createTransport({ onReceived: (bytes) => (received += bytes) });
+  t.after(() => transport.close());
+  const result = await download(server.url("/f.bin"), { dir, connections: 4, transport });
+  assert.equal(result.size, size);
+  // Cancelled responses (the probe's beyond its first piece) bring some bytes twice.
+  assert.ok(received >= size && received <= server.stats.bytesSent, `${received} bytes`);
 });
