@@ -58,18 +58,59 @@ export async function download(
 ): Promise<DownloadResult> {
   const normalized = normalizeOptions(options);
   const target = parseHttpUrl(url);
-  const transport =
-    normalized.transport ??
-    createUndiciTransport({
-      ca: normalized.caCertificates,
-      insecure: normalized.insecure,
-      proxyFor: (url) => proxyFor(url, process.env, normalized.proxy),
-    });
+  const transport = normalized.transport ?? defaultTransport(normalized);
   try {
     return await new Download(target, normalized, transport).run();
   } finally {
     if (!normalized.transport) await transport.close();
   }
+}
+
+/** What the default transport is built from; `onReceived` sees the size of every chunk received. */
+export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
+  onReceived?: (bytes: number) => void;
+};
+
+/**
+ * The transport download() builds when given none: undici, one connection per lane, with these
+ * TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
+ */
+export function createTransport(options: TransportOptions = {}): Transport {
+  return defaultTransport(normalizeOptions(options), options.onReceived);
+}
+
+function defaultTransport(
+  { caCertificates, insecure, proxy }: NormalizedOptions,
+  onReceived?: (bytes: number) => void,
+): Transport {
+  return createUndiciTransport({
+    ca: caCertificates,
+    insecure,
+    proxyFor: (url) => proxyFor(url, process.env, proxy),
+    ...(onReceived ? { onReceived } : {}),
+  });
+}
+
+/**
+ * The caller's event handler, made harmless: an exception it throws must not stop the download
+ * (or escape from a timer and end the process). The first one is reported as a warning.
+ */
+function guardHandler(handler: (event: DownloadEvent) => void): (event: DownloadEvent) => void {
+  let reported = false;
+  return (event) => {
+    try {
+      handler(event);
+    } catch (error) {
+      if (reported) return;
+      reported = true;
+      const why = error instanceof Error ? error.message : String(error);
+      process.emitWarning(
+        `the onEvent handler threw on a "${event.type}" event (${why}); ` +
+          "the download goes on, and further errors from it are ignored",
+        { code: "PARGET_EVENT_HANDLER" },
+      );
+    }
+  };
 }
 
 /** The first request's outcome: the response (lane 0's first segment) and how to read it. */
@@ -100,9 +141,10 @@ class Download {
     this.#identity = resumeIdentity(url);
     this.#o = options;
     this.#transport = transport;
-    // `-o some/dir/name` is a directory (relative to `dir`) and a bare name.
+    // `-o` is the caller's own path, relative to `dir` or absolute, so it may lead outside `dir`
+    // (as curl's and wget's do); only names from the server are confined to `dir`.
     this.#dir = resolve(options.dir, options.output ? dirname(options.output) : ".");
-    this.#emit = options.onEvent;
+    this.#emit = guardHandler(options.onEvent);
     this.#signal = options.signal ?? new AbortController().signal;
   }
 
@@ -179,7 +221,10 @@ class Download {
     // proves the version and brings the server's digests.
     const start = state ? Math.max(0, Math.min(firstMissing(state.extents), state.size - 1)) : 0;
     const end = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
-    const headers = { ...this.#baseHeaders(), range: formatRange(start, end) };
+    const headers: Record<string, string> = {
+      ...this.#baseHeaders(),
+      range: formatRange(start, end),
+    };
     const ifRange = state && ifRangeValue(validatorsOfState(state));
     if (ifRange) Object.assign(headers, { "if-range": ifRange });
     const opening = this.#o.adaptive
@@ -187,17 +232,29 @@ class Download {
       : this.#o.connections;
     for (let lane = 1; lane < opening; lane++) this.#transport.warm(this.#url, lane);
 
-    const asked = { start, end };
-    return withRetries(this.#retryScope(), async () => {
-      const first = await send(this.#transport, {
+    let asked: { start: number; end: number | undefined } = { start, end };
+    const ask = (): Promise<Sent> =>
+      send(this.#transport, {
         url: this.#url,
         headers,
         lane: 0,
         signal: this.#signal,
         idleTimeoutMs: this.#o.idleTimeoutMs,
       });
+    return withRetries(this.#retryScope(), async () => {
+      let first = await ask();
+      let answer = interpretRangeResponse(first.response.status, first.response.headers, asked);
+      if (answer.kind === "bad" && answer.multipart) {
+        // Ranges only as multipart/byteranges, which is never written as if it were the range:
+        // the file comes as one plain stream instead, as from a server without ranges.
+        first.response.cancel();
+        delete headers.range;
+        delete headers["if-range"];
+        asked = { start: 0, end: undefined };
+        first = await ask();
+        answer = interpretRangeResponse(first.response.status, first.response.headers, asked);
+      }
       const { response } = first;
-      const answer = interpretRangeResponse(response.status, response.headers, asked);
       if (answer.kind === "bad") {
         // Never written; it counts as a failed attempt, like a 5xx.
         response.cancel();
@@ -266,7 +323,7 @@ class Download {
     const lanes = ranges ? this.#o.connections : 1;
     const resumedBytes = resume ? totalBytes(resume.extents) : 0;
 
-    const file = await PartialFile.open(target.partial, { resume: resume !== undefined, size });
+    const file = await PartialFile.open(target.partial, { resume: resume !== undefined });
     const hasher = FrontierHasher.start(target.partial, needed.sequential);
     let planner: RangePlanner | undefined;
     let transfer: Transfer | undefined;

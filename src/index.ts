@@ -4,9 +4,10 @@
  *   import { download } from "parget";
  *   const result = await download(url, { connections: 8, checksums: [parseChecksumSpec("sha256=...")] });
  */
-export { download } from "./download.js";
+export { download, createTransport } from "./download.js";
+export type { TransportOptions } from "./download.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
-export { DIGEST_ALGORITHMS, DEFAULTS } from "./options.js";
+export { DIGEST_ALGORITHMS, DEFAULTS, MAX_CONNECTIONS } from "./options.js";
 export { VERSION } from "./version.js";
 export type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
 export {

@@ -28,14 +28,19 @@ export interface ExpectedDigest {
 }
 
 export interface DownloadOptions {
-  /** File name inside `dir`. @default Content-Disposition's filename, else the URL's last path segment */
+  /**
+   * Where to save the file: the caller's own path, taken relative to `dir` (or absolute), so it
+   * may lie outside `dir`. @default Content-Disposition's filename, else the URL's last path
+   * segment, both reduced to a safe base name inside `dir`
+   */
   output?: string;
-  /** Directory that receives the file; nothing is ever written outside it. @default "." */
+  /** Directory that receives the file; a name from the server never leads outside it. @default "." */
   dir?: string;
   /**
    * Most connections open to the server at once. When unset the count adapts: it starts at
    * `DEFAULTS.startConnections` and doubles while the throughput follows, up to
    * `DEFAULTS.maxConnections`, and drops at the first sign that the server refuses more.
+   * At most `MAX_CONNECTIONS`.
    * @default adaptive, 4 to 16
    */
   connections?: number;
@@ -105,11 +110,26 @@ export const DEFAULTS = {
   progressIntervalMs: 250,
 } as const;
 
+/**
+ * The most connections one download may open. Four times the adaptive cap and aria2c's `-x` limit
+ * (16): past that a server sees abuse, not a client. Each connection also holds two write batches
+ * of at least 128 KiB, so 64 keep those at 16 MiB of the CLI's 100 MiB memory budget.
+ */
+export const MAX_CONNECTIONS = 64;
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${name} must be a positive whole number, got ${value}`);
   }
   return value;
+}
+
+function connectionCount(value: number): number {
+  const count = positiveInteger("connections", value);
+  if (count > MAX_CONNECTIONS) {
+    throw new UsageError(`connections must be at most ${MAX_CONNECTIONS}, got ${count}`);
+  }
+  return count;
 }
 
 /** Checks options once and fills in every default the engine reads. */
@@ -121,7 +141,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
   return {
     output: options.output,
     dir: options.dir ?? DEFAULTS.dir,
-    connections: positiveInteger("connections", options.connections ?? DEFAULTS.maxConnections),
+    connections: connectionCount(options.connections ?? DEFAULTS.maxConnections),
     adaptive: options.connections === undefined,
     chunkSize:
       options.chunkSize === undefined

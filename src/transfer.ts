@@ -339,19 +339,41 @@ export class Transfer {
         return lane >= ramp.refused(lane);
       },
     };
+    /** Where the server last closed a body short of its end. */
+    let closedAt: number | undefined;
+    /**
+     * Asked from where the server closed last time, it closed there again with nothing new: its
+     * length is a lie. (Without ranges every answer starts at 0, so the same end is the sign.)
+     */
+    const closedShort = (from: number, at: number): void => {
+      if (at === closedAt && (from === at || !this.#c.ranges)) {
+        throw new BadResponseError(
+          `server announced ${this.#c.planner.size} bytes but closed the connection at byte ` +
+            `${at} twice; its ${this.#c.ranges ? "Content-Range" : "Content-Length"} is wrong`,
+        );
+      }
+      closedAt = at;
+    };
     await withRetries(scope, async () => {
       if (segment.claimed >= segment.end) return;
       const answer = pending ?? (await this.#request(lane, segment));
       pending = undefined;
+      const reached = { at: answer.offset };
       try {
-        await this.#receive(lane, segment, answer);
+        await this.#receive(lane, segment, answer, reached);
       } catch (error) {
         // Cancelled because another lane completed the segment, or to replace a slow connection:
         // nothing went wrong.
-        if (segment.claimed < segment.end && !this.#replacing.has(lane)) throw error;
+        if (segment.claimed < segment.end && !this.#replacing.has(lane)) {
+          if ((error as { code?: unknown }).code === "UND_ERR_SOCKET") {
+            closedShort(answer.offset, reached.at);
+          }
+          throw error;
+        }
       }
       // A replaced connection's lane leaves the rest of the segment and asks again.
       if (this.#replacing.delete(lane) || segment.claimed >= segment.end) return;
+      closedShort(answer.offset, reached.at);
       throw new NetworkError(
         `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
       );
@@ -363,11 +385,12 @@ export class Transfer {
     const c = this.#c;
     // The segment may be stolen from while the request is out: judge the answer by what was asked.
     const asked = { start: segment.claimed, end: segment.end };
-    const headers: Record<string, string> = {
-      ...c.headers,
-      range: formatRange(asked.start, asked.end),
-    };
-    const ifRange = this.#ifRangeRefused ? undefined : ifRangeValue(c.validators);
+    // Without ranges, ask exactly as the first request did (it got the whole file): a new Range
+    // could draw a multipart answer, never written.
+    const headers: Record<string, string> = c.ranges
+      ? { ...c.headers, range: formatRange(asked.start, asked.end) }
+      : { ...c.headers };
+    const ifRange = this.#ifRangeRefused || !c.ranges ? undefined : ifRangeValue(c.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
     const sent = performance.now();
     const { response } = await send(c.transport, {
@@ -435,6 +458,7 @@ export class Transfer {
     lane: number,
     segment: Segment,
     { response, offset, end }: FirstResponse,
+    reached: { at: number },
   ): Promise<void> {
     const buffers = this.#buffersOf(lane);
     const readers = this.#readers.get(segment) ?? new Set();
@@ -451,6 +475,7 @@ export class Transfer {
     try {
       for await (const chunk of response.body) {
         received(speed, chunk.length, performance.now());
+        reached.at += chunk.length;
         this.#received += chunk.length;
         let data = chunk;
         // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
@@ -482,6 +507,14 @@ export class Transfer {
       }
       await writing;
       if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
+    } catch (error) {
+      // What arrived intact before the connection failed is kept, so the retry asks only for the
+      // rest (and a server that closes at the same byte again is seen to: see #fetchSegment).
+      await writing?.catch(() => {});
+      if (filled > 0) {
+        await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled)).catch(() => {});
+      }
+      throw error;
     } finally {
       ended(speed, performance.now());
       this.#reading.delete(lane);

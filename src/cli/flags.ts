@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import {
   DEFAULTS,
   EXIT,
-  FileSystemError,
+  MAX_CONNECTIONS,
   VERSION,
   UsageError,
   parseChecksumSpec,
@@ -53,6 +53,12 @@ export function positiveInteger(arg: string): number {
   return n;
 }
 
+function connectionCount(arg: string): number {
+  const n = positiveInteger(arg);
+  if (n > MAX_CONNECTIONS) throw new UsageError(`expected at most ${MAX_CONNECTIONS}, got ${n}`);
+  return n;
+}
+
 function wholeNumber(arg: string): number {
   const n = /^\d+$/.test(arg) ? Number(arg) : NaN;
   if (!Number.isSafeInteger(n))
@@ -71,7 +77,7 @@ function readCertificate(file: string): string {
   try {
     pem = readFileSync(file, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${osReason(error)}`);
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new UsageError(`${file} holds no PEM certificate`);
@@ -99,18 +105,19 @@ function header(arg: string, previous: Record<string, string> | undefined): Reco
 export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], undefined>> } = {
   output: {
     flags: "-o, --output <FILE>",
-    help: "save as FILE inside the directory (one URL only)",
+    help: "save as FILE, a path relative to DIR or absolute (one URL only)",
   },
   dir: {
     flags: "-d, --dir <DIR>",
-    help: "save into DIR; nothing is written outside it",
+    help: "save into DIR; a name from the server never leads outside it",
   },
   connections: {
     flags: "-n, --connections <N>",
     help:
       `open at most N connections to the server at once (default: adaptive, from ` +
-      `${DEFAULTS.startConnections} up to ${DEFAULTS.maxConnections} while they help)`,
-    parse: positiveInteger,
+      `${DEFAULTS.startConnections} up to ${DEFAULTS.maxConnections} while they help; ` +
+      `at most ${MAX_CONNECTIONS})`,
+    parse: connectionCount,
   },
   chunkSize: {
     flags: "-k, --chunk-size <SIZE>",
@@ -159,7 +166,7 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
 const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
   ok: "every file was saved (and verified, when a checksum was known)",
   other: "another failure (the remote file changed, an internal error)",
-  usage: "bad arguments; nothing was fetched",
+  usage: "bad arguments or input (-n over 64, an unreadable -i file); nothing was fetched",
   filesystem: "a local file problem (exists, unwritable, disk full)",
   network: "the network failed after all retries",
   http: "the server answered with an error or broke the protocol",
@@ -232,12 +239,24 @@ export async function parseArgs(
   const { inputFile, quiet, json, ...download } = values as FlagValues;
 
   const urls = [...program.args];
-  if (inputFile !== undefined) urls.push(...parseUrlList(await readUrlFile(env, inputFile)));
+  urls.forEach((url) => parseHttpUrl(url));
+  if (inputFile !== undefined) {
+    const source = inputFile === "-" ? "stdin" : inputFile;
+    for (const { url, line } of parseUrlList(await readUrlFile(env, inputFile))) {
+      try {
+        parseHttpUrl(url);
+      } catch (error) {
+        // A long list is fixed by line number.
+        if (!(error instanceof UsageError)) throw error;
+        throw new UsageError(`${source}:${line}: ${error.message}`, "PARGET_BAD_URL");
+      }
+      urls.push(url);
+    }
+  }
   if (urls.length === 0) throw new UsageError("no URL given (see parget --help)");
   if (download.output !== undefined && urls.length > 1) {
     throw new UsageError(`--output names one file, but ${urls.length} URLs were given`);
   }
-  urls.forEach(parseHttpUrl);
   return { kind: "download", urls, options: download, quiet: quiet ?? false, json: json ?? false };
 }
 
@@ -281,19 +300,25 @@ export function addFlag<T>(program: Command, flag: Flag<T>): Option {
   return option;
 }
 
-/** One URL a line; blank lines and lines starting with # are skipped. */
-export function parseUrlList(text: string): string[] {
+/** One URL a line, with its line number; blank lines and lines starting with # are skipped. */
+export function parseUrlList(text: string): { url: string; line: number }[] {
   return text
     .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+    .map((line, i) => ({ url: line.trim(), line: i + 1 }))
+    .filter(({ url }) => url !== "" && !url.startsWith("#"));
 }
 
+/** An unreadable -i file is bad input, like an unreadable --ca-certificate: exit 2. */
 async function readUrlFile(env: ParseEnv, path: string): Promise<string> {
   try {
     return await env.readText(path);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new FileSystemError(`cannot read URL list ${path}: ${reason}`, { cause: err });
+    throw new UsageError(`cannot read URL list ${path}: ${osReason(err)}`);
   }
+}
+
+/** "no such file or directory" rather than "ENOENT: no such file or directory, open 'x'". */
+function osReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return /^E[A-Z]+: (.*?), \w+ '.*'$/s.exec(message)?.[1] ?? message;
 }

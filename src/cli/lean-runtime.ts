@@ -5,7 +5,7 @@
  * Memory, not speed: every socket read is a short-lived 64 KiB buffer, and letting V8's young
  * generation grow (its default) only delays collecting them (~15 MiB of RSS at 16 connections).
  * Optimising undici's WebAssembly HTTP parser costs ~35 MiB more; its baseline code keeps up.
- * The transport collects young garbage every few MiB received when `gc` exists (io/reclaim.ts).
+ * main.ts hands its transport a hook that collects young garbage every few MiB (cli/reclaim.ts).
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";

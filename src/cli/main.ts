@@ -4,17 +4,39 @@
  */
 // First: V8 flags that must hold while the rest loads.
 import "./lean-runtime.js";
-import { download, exitCodeOf, EXIT } from "../index.js";
+import { createTransport, download, exitCodeOf, EXIT } from "../index.js";
 import { parseArgs } from "./flags.js";
+import { createReclaimer } from "./reclaim.js";
 import { errorMessage } from "./reporters/format.js";
-import { createReporter } from "./reporters/index.js";
+import { createReporter, type Sink } from "./reporters/index.js";
 
 const INTERRUPTED = 130;
+
+/**
+ * A stream whose reader may go away (`parget --json … | head -1`): the first failed write (EPIPE)
+ * ends the output, silently, and the download goes on; its exit status is the download's.
+ */
+function outputTo(stream: NodeJS.WriteStream): Sink {
+  let closed = false;
+  stream.on("error", () => {
+    closed = true;
+  });
+  return {
+    write: (chunk) => closed || stream.write(chunk),
+    isTTY: stream.isTTY,
+    get columns() {
+      return stream.columns;
+    },
+  };
+}
+
+const stdout = outputTo(process.stdout);
+const stderr = outputTo(process.stderr);
 
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const args = await parseArgs(argv);
   if (args.kind === "exit") {
-    process.stdout.write(args.output);
+    stdout.write(args.output);
     return EXIT.ok;
   }
   if (args.kind === "demo") {
@@ -28,17 +50,24 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     return runBench(args.argv, signal);
   }
 
-  const reporter = createReporter(args, process);
+  const reporter = createReporter(args, { stdout, stderr });
+  // Collecting garbage is the process's business, so the CLI, not the library, decides it.
+  const onReceived = createReclaimer();
   let status: number = EXIT.ok;
   try {
     for (const url of args.urls) {
+      reporter.begin(url);
+      const transport = createTransport({ ...args.options, onReceived });
       try {
-        await download(url, { ...args.options, signal, onEvent: (e) => reporter.onEvent(e) });
+        const onEvent = reporter.onEvent.bind(reporter);
+        await download(url, { ...args.options, transport, signal, onEvent });
       } catch (err) {
         reporter.onError(url, err);
         if (signal.aborted) throw err;
-        process.stderr.write(`parget: ${errorMessage(err)}\n`);
+        stderr.write(`parget: ${errorMessage(err)}\n`);
         status = Math.max(status, exitCodeOf(err));
+      } finally {
+        await transport.close();
       }
     }
   } finally {
@@ -60,10 +89,10 @@ try {
   process.exitCode = await main(process.argv.slice(2), controller.signal);
 } catch (err) {
   if (controller.signal.aborted) {
-    process.stderr.write("parget: interrupted; rerun the same command to resume\n");
+    stderr.write("parget: interrupted; rerun the same command to resume\n");
     process.exitCode = INTERRUPTED;
   } else {
-    process.stderr.write(`parget: ${errorMessage(err)}\n`);
+    stderr.write(`parget: ${errorMessage(err)}\n`);
     process.exitCode = exitCodeOf(err);
   }
 }

@@ -51,7 +51,7 @@ export type RangeAnswer =
   /** A 416: the file is shorter than where we asked to start. */
   | { kind: "unsatisfiable"; size: number | null }
   /** A 206 we must not write: wrong, shifted or multipart range. */
-  | { kind: "bad"; reason: string };
+  | { kind: "bad"; reason: string; multipart?: true };
 
 /** Reads a response to `Range: bytes=start-(end-1)` (end undefined: open-ended). */
 export function interpretRangeResponse(
@@ -69,7 +69,7 @@ export function interpretRangeResponse(
   const contentRange = headers["content-range"];
   const range = parseContentRange(contentRange);
   if ((headers["content-type"] ?? "").toLowerCase().startsWith("multipart/")) {
-    return { kind: "bad", reason: "multipart answer to a single range" };
+    return { kind: "bad", reason: "multipart answer to a single range", multipart: true };
   }
   if (!range || "unsatisfied" in range || range.size === null) {
     return {

@@ -56,17 +56,14 @@ export class PartialFile {
   }
 
   /**
-   * Opens the partial file: kept as it is when resuming, emptied otherwise. A known size is set up
-   * front, so every range can be written in place (the file is sparse until filled).
+   * Opens the partial file: kept as it is when resuming, emptied otherwise. Nothing is reserved
+   * for the size the server announced: a lying Content-Length must not leave a huge (sparse) file.
+   * A range written past the end extends the file; the last byte written sets its final size.
    */
-  static async open(
-    path: string,
-    options: { resume: boolean; size: number | null },
-  ): Promise<PartialFile> {
+  static async open(path: string, options: { resume: boolean }): Promise<PartialFile> {
     return guard("write", path, async () => {
       await mkdir(dirname(path), { recursive: true });
       const handle = await open(path, options.resume ? "r+" : "w");
-      if (options.size !== null) await handle.truncate(options.size);
       return new PartialFile(path, handle);
     });
   }

@@ -2,7 +2,7 @@
  * One GET through an undici dispatcher, its body handed over chunk by chunk with no stream in
  * between. A Readable would buffer up to its high-water mark and merge chunks into new buffers
  * on read; here a chunk goes straight to a waiting reader, or waits with the connection's reads
- * held, so each socket read is dropped as soon as the engine has copied it (see reclaim.ts).
+ * held, so each socket read is dropped as soon as the engine has copied it (see cli/reclaim.ts).
  */
 import type { Socket } from "node:net";
 import type { Dispatcher } from "undici";

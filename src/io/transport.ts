@@ -8,8 +8,8 @@ import { Client, ProxyAgent, buildConnector } from "./undici.js";
 import { dispatchGet } from "./response.js";
 import type { Socket } from "node:net";
 import { rootCertificates } from "node:tls";
-import { NetworkError } from "../errors.js";
-import { createReclaimer } from "./reclaim.js";
+import { isIP } from "node:net";
+import { BadResponseError, NetworkError, type PargetError } from "../errors.js";
 
 export interface TransportRequest {
   url: URL;
@@ -47,6 +47,8 @@ export interface UndiciTransportOptions {
   insecure?: boolean;
   /** The proxy for a URL, or null to connect directly. @default direct */
   proxyFor?: (url: URL) => URL | null;
+  /** Sees the size of every chunk received (the CLI frees read buffers by it). */
+  onReceived?: (bytes: number) => void;
 }
 
 interface Lane {
@@ -73,7 +75,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   const connector = buildConnector(tls);
   const proxyFor = options.proxyFor ?? (() => null);
   const lanes = new Map<number, Lane>();
-  const reclaim = createReclaimer();
+  const onReceived = options.onReceived ?? (() => {});
 
   function connectOptions(url: URL): buildConnector.Options {
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
@@ -82,7 +84,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       host: url.host,
       protocol: url.protocol,
       port,
-      servername: url.hostname,
+      // SNI carries host names only: Node warns (DEP0123) when it is given an IP address.
+      ...(isIP(url.hostname.replace(/^\[|\]$/g, "")) ? {} : { servername: url.hostname }),
     };
   }
 
@@ -191,7 +194,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           },
           request.signal,
           {
-            onChunk: reclaim,
+            onChunk: onReceived,
             socket: () => lane.socket,
             // Mid-body, the connection is lost anyway: replace the client once it has closed.
             // The client goes first, or it would reconnect when the aborted socket closes.
@@ -210,11 +213,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         };
       } catch (error) {
         if (request.signal.aborted) throw error;
-        const untrusted = isCertificateError(error);
-        throw new NetworkError(
-          `cannot reach ${request.url.host}: ${describe(error)}${untrusted ? " (see --ca-certificate, --insecure)" : ""}`,
-          { cause: error, retryable: !untrusted },
-        );
+        throw beforeResponse(error, request);
       }
     },
 
@@ -240,6 +239,29 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       await Promise.all(all.map(retire));
     },
   };
+}
+
+/** Why no response came: the server was not reached, did not answer, or does not speak HTTP. */
+function beforeResponse(error: unknown, request: TransportRequest): PargetError {
+  const { host } = request.url;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "UND_ERR_HEADERS_TIMEOUT") {
+    return new NetworkError(
+      `${host} accepted the connection but sent no response within ` +
+        `${request.idleTimeoutMs / 1000} s (--timeout)`,
+      { cause: error, code: "PARGET_TIMEOUT" },
+    );
+  }
+  if ((error as Error | null)?.name === "HTTPParserError") {
+    return new BadResponseError(
+      `${host} answered, but not in HTTP (${describe(error)}); is it the right port and scheme?`,
+    );
+  }
+  const untrusted = isCertificateError(error);
+  return new NetworkError(
+    `cannot reach ${host}: ${describe(error)}${untrusted ? " (see --ca-certificate, --insecure)" : ""}`,
+    { cause: error, retryable: !untrusted },
+  );
 }
 
 /** A certificate the client does not trust will not be trusted on a retry either. */

@@ -60,6 +60,8 @@ const badValues: [string[], RegExp][] = [
   [["-n", "-3"], /^--connections: .*"-3"/],
   [["-n", "abc"], /^--connections: .*"abc"/],
   [["-n", "2.5"], /^--connections: .*"2.5"/],
+  [["-n", "65"], /^--connections: expected at most 64, got 65$/],
+  [["-n", "100000"], /^--connections: expected at most 64, got 100000$/],
   [["-k", "1X"], /^--chunk-size: invalid size "1X"/],
   [["--retries", "-1"], /^--retries: .*"-1"/],
   [["--timeout", "0"], /^--timeout: .*"0"/],
@@ -124,7 +126,7 @@ test("-i adds the file's URLs after the positional ones, skipping blanks and com
   assert.deepEqual(args.urls, [URL_A, "http://a.example/x", "https://b.example/y"]);
 });
 
-test("-i reads a real file; a missing one is a file-system error", async () => {
+test("-i reads a real file; a missing one is a usage error in one clean line", async () => {
   const dir = await mkdtemp(join(tmpdir(), "parget-flags-"));
   try {
     const list = join(dir, "urls.txt");
@@ -134,13 +136,25 @@ test("-i reads a real file; a missing one is a file-system error", async () => {
     });
     await assert.rejects(parseArgs(["-i", join(dir, "missing.txt")]), (err: unknown) => {
       assert.ok(err instanceof PargetError);
-      assert.equal(err.exitCode, 3);
-      assert.match(err.message, /^cannot read URL list .*missing\.txt/);
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^cannot read URL list .*missing\.txt: no such file or directory$/);
       return true;
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("a bad URL in an -i list is named by its line", async () => {
+  const env: ParseEnv = { readText: async () => "http://a.example/x\n# b\nlocalhost:80/x\n" };
+  await usageError(
+    ["-i", "urls.txt"],
+    /^urls\.txt:3: "localhost:80\/x" has no scheme: try http:\/\/localhost:80\/x$/,
+    env,
+  );
+  await usageError(["-i", "-"], /^stdin:1: unsupported URL scheme "ftp:"/, {
+    readText: async () => "ftp://x/a\n",
+  });
 });
 
 test("an -i file with only comments is a usage error", () =>
@@ -158,7 +172,20 @@ test("only http and https URLs are accepted", async () => {
     /^unsupported URL scheme "ftp:" in ftp:\/\/x \(use http or https\)$/,
   );
   await usageError(["file:///etc/passwd"], /^unsupported URL scheme "file:"/);
-  await usageError(["example.com/a"], /^invalid URL "example.com\/a"/);
+  await usageError(
+    ["example.com/a"],
+    /^"example.com\/a" has no scheme: try http:\/\/example.com\/a$/,
+  );
+  await usageError(
+    ["localhost:80/x"],
+    /^"localhost:80\/x" has no scheme: try http:\/\/localhost:80\/x$/,
+  );
+  await usageError(
+    ["user:pa55@host.test/x"],
+    /^"user:REDACTED@host.test\/x" has no scheme: try http:\/\/user:REDACTED@host.test\/x$/,
+  );
+  await usageError(["[::1]:8080"], /^"\[::1\]:8080" has no scheme: try http:\/\/\[::1\]:8080$/);
+  await usageError(["word"], /^invalid URL "word"/);
   await usageError(["ftp://user:secret@x/f"], /^unsupported URL scheme "ftp:" in ftp:\/\/x\/f /);
   await assert.rejects(parseArgs(["ftp://x"]), { code: "PARGET_BAD_URL" });
 });
@@ -190,5 +217,5 @@ test("demo gets its own arguments", async () => {
 
 test("parseUrlList", () => {
   assert.deepEqual(parseUrlList(""), []);
-  assert.deepEqual(parseUrlList(" # a\n\t\nhttp://x/ \n"), ["http://x/"]);
+  assert.deepEqual(parseUrlList(" # a\n\t\nhttp://x/ \n"), [{ url: "http://x/", line: 3 }]);
 });

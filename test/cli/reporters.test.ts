@@ -281,3 +281,27 @@ test("every reporter hides a presigned URL's signature, in URLs, reasons and err
     "HTTP 403 from https://b.s3.test/k?X-Amz-Date=20260101T000000Z&X-Amz-Signature=REDACTED: AccessDenied",
   );
 });
+
+test("before the start event, a download is named by its URL's host and path", () => {
+  const url = "https://user:secret@example.com:8443/dir/demo.bin?X-Amz-Signature=abc";
+  const plain = sink();
+  const plainOne = plainReporter(plain);
+  plainOne.begin(url);
+  plainOne.onEvent({ ...retry, range: null });
+  assert.equal(plain.text, "example.com:8443/dir/demo.bin: retry 2 in 1.5 s: socket hang up\n");
+
+  const tty = sink(200);
+  const ttyOne = ttyReporter(tty);
+  ttyOne.begin(url);
+  ttyOne.onEvent({ ...retry, range: null });
+  assert.equal(tty.text, "example.com:8443/dir/demo.bin: retry 2 in 1.5 s: socket hang up\n");
+
+  const json = sink();
+  const jsonOne = jsonReporter(json);
+  jsonOne.begin(url);
+  jsonOne.onEvent({ ...retry, range: null });
+  const line = JSON.parse(json.text) as { type: string; url: string };
+  assert.equal(line.type, "retry");
+  assert.doesNotMatch(line.url, /secret/);
+  assert.match(line.url, /^https:\/\/example\.com:8443\/dir\/demo\.bin/);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { download } from "../../src/index.js";
+import { MAX_CONNECTIONS, UsageError, download } from "../../src/index.js";
 import { serve } from "../helpers/server.js";
 import {
   assertContent,
@@ -60,4 +60,19 @@ test("connections: 1 never opens a second socket", async (t) => {
   assert.equal(sockets.peak, 1);
   assert.equal(server.stats.connectionsAccepted, 1);
   assert.equal(server.stats.requests, 1);
+});
+
+test(`connections above MAX_CONNECTIONS (${MAX_CONNECTIONS}) are a usage error; nothing is fetched`, async (t) => {
+  const server = await serve(t, { files: { "/f.bin": generated("cap", 1000) } });
+  const dir = await tempDir(t);
+  for (const connections of [MAX_CONNECTIONS + 1, 100_000]) {
+    await assert.rejects(download(server.url("/f.bin"), { dir, connections }), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.equal(error.message, `connections must be at most 64, got ${connections}`);
+      return true;
+    });
+  }
+  assert.equal(server.stats.requests, 0);
+  const result = await download(server.url("/f.bin"), { dir, connections: MAX_CONNECTIONS });
+  assert.equal(result.size, 1000);
 });

@@ -4,6 +4,7 @@ import {
   PargetError,
   formatBytes,
   redactText,
+  redactUrl,
   type DownloadEvent,
   type DownloadResult,
 } from "../../index.js";
@@ -36,6 +37,19 @@ export function progressText(e: Progress): string {
 /** Rounded down, so 100% means every byte is on disk. */
 export function percent(bytes: number, size: number): number {
   return size === 0 ? 100 : Math.floor((bytes / size) * 100);
+}
+
+/**
+ * What names a download until the server's answer gives its file name: `host/path`, without the
+ * query (it may hold a signature) or credentials.
+ */
+export function urlLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return redactUrl(url);
+  }
 }
 
 export function retryText(e: Extract<DownloadEvent, { type: "retry" }>): string {

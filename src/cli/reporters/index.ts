@@ -8,6 +8,8 @@ import { plainReporter } from "./plain.js";
 import { ttyReporter } from "./tty.js";
 
 export interface Reporter {
+  /** A URL's download begins; what it reports before its "start" event (retries) names the URL. */
+  begin(url: string): void;
   onEvent(event: DownloadEvent): void;
   /** The URL failed; main.ts prints the one-line error on stderr after this. */
   onError(url: string, err: unknown): void;
@@ -23,7 +25,7 @@ export interface Sink {
   columns?: number;
 }
 
-export const quietReporter: Reporter = { onEvent() {}, onError() {}, close() {} };
+export const quietReporter: Reporter = { begin() {}, onEvent() {}, onError() {}, close() {} };
 
 export function createReporter(
   mode: { json: boolean; quiet: boolean },

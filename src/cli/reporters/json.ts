@@ -16,6 +16,9 @@ export function jsonReporter(out: Sink, now: () => number = () => performance.no
   };
 
   return {
+    begin(next: string): void {
+      url = redactUrl(next);
+    },
     onEvent(e: DownloadEvent): void {
       switch (e.type) {
         case "start":

@@ -1,7 +1,15 @@
 /** For logs and pipes (stderr is not a terminal): whole lines only, and few of them. */
 import { basename } from "node:path";
 import { formatBytes, redactUrl, type DownloadEvent } from "../../index.js";
-import { percent, progressText, reconnectText, retryText, savedText, shownText } from "./format.js";
+import {
+  percent,
+  progressText,
+  reconnectText,
+  retryText,
+  savedText,
+  shownText,
+  urlLabel,
+} from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 /** A progress line every 10% of the file, but never more often than MIN_GAP_MS... */
@@ -19,6 +27,9 @@ export function plainReporter(out: Sink, now: () => number = () => performance.n
   };
 
   return {
+    begin(url: string): void {
+      name = urlLabel(url);
+    },
     onEvent(e: DownloadEvent): void {
       switch (e.type) {
         case "start": {

@@ -1,7 +1,14 @@
 /** A live status line on a terminal, redrawn in place, and one line per file when it is saved. */
 import { basename } from "node:path";
 import { formatBytes, type DownloadEvent } from "../../index.js";
-import { progressText, reconnectText, retryText, savedText, shownText } from "./format.js";
+import {
+  progressText,
+  reconnectText,
+  retryText,
+  savedText,
+  shownText,
+  urlLabel,
+} from "./format.js";
 import type { Reporter, Sink } from "./index.js";
 
 const REDRAW_MS = 100;
@@ -30,6 +37,9 @@ export function ttyReporter(out: Sink, now: () => number = () => performance.now
   };
 
   return {
+    begin(url: string): void {
+      name = urlLabel(url);
+    },
     onEvent(e: DownloadEvent): void {
       switch (e.type) {
         case "start":

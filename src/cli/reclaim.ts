@@ -1,12 +1,13 @@
 /**
- * Frees socket read buffers early. Each socket read is a 64 KiB buffer held outside V8's heap,
- * while V8 times its collections by its own heap, which a download barely uses: at hundreds of
- * MiB/s, tens of MiB of dead read buffers pile up between two collections. When the process
- * exposes `gc` (the CLI does; `node --expose-gc` for library users), a young collection every
- * few MiB received frees them while they are few (~0.2 ms each). It runs from a fresh task, not
- * from inside a data callback, so that the buffer being delivered is not kept alive and promoted.
- * The few that are promoted (held by a paused connection) need a full collection, which costs
- * ~10 ms: it runs only once the ArrayBuffers V8 holds have grown well past the live ones.
+ * The CLI's memory policy: frees socket read buffers early. Each socket read is a 64 KiB buffer
+ * held outside V8's heap, while V8 times its collections by its own heap, which a download barely
+ * uses: at hundreds of MiB/s, tens of MiB of dead read buffers pile up between two collections.
+ * The CLI exposes `gc` (lean-runtime.ts) and hands this to its transport as `onReceived`: a young
+ * collection every few MiB received frees them while they are few (~0.2 ms each). It runs from
+ * a fresh task, not from inside a data callback, so that the buffer being delivered is not kept
+ * alive and promoted. The few that are promoted (held by a paused connection) need a full
+ * collection, which costs ~10 ms: it runs only once the ArrayBuffers V8 holds have grown well
+ * past the live ones. The library never collects on its own: its host process decides that.
  */
 const MINOR_EVERY_BYTES = 4 * 1024 * 1024;
 const MAJOR_ABOVE_LIVE_BYTES = 4 * 1024 * 1024;
