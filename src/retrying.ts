@@ -6,7 +6,15 @@ import { retryDelay } from "./core/retry.js";
 import { asNetworkError } from "./http.js";
 
 /** The remote file changed under us: never retried; the download starts over with the new version. */
-export class RemoteChanged extends Error {}
+export class RemoteChanged extends Error {
+  /** Set when only the ETag changed (same length and Last-Modified): the two tags. */
+  readonly etags: { held: string; seen: string } | undefined;
+
+  constructor(message: string, etags?: { held: string; seen: string }) {
+    super(message);
+    this.etags = etags;
+  }
+}
 
 /** A lane that the server refused was let go (adaptive connections): its work goes to others. */
 export class LaneRetired extends Error {}

@@ -12,13 +12,9 @@ import type { RangePlanner, Segment, TailAdvice } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { BadResponseError, HttpStatusError, NetworkError, type PargetError } from "./errors.js";
 import { formatRange } from "./core/headers.js";
-import {
-  compareValidators,
-  ifRangeValue,
-  interpretRangeResponse,
-  validatorsOf,
-  type Validators,
-} from "./core/validators.js";
+import { ifRangeValue } from "./core/validators.js";
+import { checkResponse, type Version } from "./core/response-check.js";
+import { parseServerDigests } from "./core/digest-headers.js";
 import {
   isStraggler,
   median,
@@ -68,7 +64,8 @@ export interface TransferContext {
   /** The URL ranges go to (after the first request's redirects) and the headers that go with it. */
   url: URL;
   headers: Record<string, string>;
-  validators: Validators;
+  /** The version being fetched: every response must prove it carries the same. */
+  version: Version;
   retries: number;
   idleTimeoutMs: number;
   emit: (event: DownloadEvent) => void;
@@ -104,8 +101,11 @@ export class Transfer {
   #batch = batchSize(1);
   /** How long a range request takes to bring its response, smoothed; unknown before the first. */
   #latencyMs: number | undefined;
-  /** Set once the server answered a same-version If-Range with the whole file. */
-  #ifRangeRefused = false;
+  /**
+   * Set once the server answered a same-version If-Range with the whole file, or tagged the same
+   * bytes with another ETag: every 206 is still checked against the version without it.
+   */
+  #ifRangeDropped = false;
   readonly #speeds = new LaneSpeeds();
   /** The lane that started each segment: the one a hedge would race. */
   readonly #owners = new Map<Segment, number>();
@@ -367,7 +367,7 @@ export class Transfer {
       ...c.headers,
       range: formatRange(asked.start, asked.end),
     };
-    const ifRange = this.#ifRangeRefused ? undefined : ifRangeValue(c.validators);
+    const ifRange = this.#ifRangeDropped ? undefined : ifRangeValue(c.version.validators);
     if (ifRange !== undefined) headers["if-range"] = ifRange;
     const sent = performance.now();
     const { response } = await send(c.transport, {
@@ -382,47 +382,39 @@ export class Transfer {
       this.#latencyMs === undefined
         ? latency
         : this.#latencyMs + LATENCY_WEIGHT * (latency - this.#latencyMs);
-    const answer = interpretRangeResponse(response.status, response.headers, asked);
-    if (answer.kind === "bad") {
-      response.cancel();
-      throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
-        retryable: true,
-      });
-    }
-    if (answer.kind === "unsatisfiable") {
-      response.cancel();
-      throw new RemoteChanged(`the file is now shorter than byte ${asked.start}`);
-    }
-    const comparison = compareValidators(c.validators, validatorsOf(response.headers, answer.size));
-    if (comparison === "changed") {
-      response.cancel();
-      throw new RemoteChanged("the file changed on the server during the download");
-    }
-    if (comparison === "etag-flipped") {
-      // Same length and date, another ETag: a CDN edge with its own tags. Trust the date instead.
-      c.validators.etag = null;
-      if (answer.kind === "full") {
-        response.cancel();
-        throw new BadResponseError("If-Range failed on an ETag that differs between servers", {
+    const verdict = checkResponse({
+      status: response.status,
+      headers: response.headers,
+      digests: parseServerDigests(response.headers, response.status),
+      asked,
+      version: c.version,
+      // Reading up to where the segment starts would cost more than asking again.
+      wholeFile: asked.start === 0 || !c.ranges,
+    });
+    if (verdict.kind !== "write") response.cancel();
+    switch (verdict.kind) {
+      case "bad":
+        throw new BadResponseError(`server sent the wrong range: ${verdict.reason}`, {
           retryable: true,
         });
-      }
-    }
-    if (answer.kind === "full" && asked.start > 0 && c.ranges) {
-      response.cancel();
-      if (ifRange !== undefined && comparison === "same") {
+      case "changed":
+        throw new RemoteChanged(`${verdict.reason} during the download`, verdict.etags);
+      case "unsatisfiable":
+        throw new RemoteChanged(`the file is now shorter than byte ${asked.start}`);
+      case "whole-file":
+        if (ifRange === undefined) {
+          throw new BadResponseError("server answered a range request with the whole file", {
+            retryable: true,
+          });
+        }
         // Same version, yet If-Range failed: servers may judge a recent Last-Modified too weak
-        // (Apache, for a minute). Every 206 is still checked against the validators without it.
-        this.#ifRangeRefused = true;
+        // (Apache, for a minute).
+        this.#ifRangeDropped = true;
         throw new BadResponseError(`server refused If-Range: ${ifRange}`, { retryable: true });
-      }
-      // The server ignored the range: retry rather than read up to where the segment starts.
-      throw new BadResponseError("server answered a range request with the whole file", {
-        retryable: true,
-      });
     }
-    return answer.kind === "full"
-      ? { response, offset: 0, end: answer.size ?? asked.end }
+    if (verdict.otherTag) this.#ifRangeDropped = true;
+    return verdict.status === 200
+      ? { response, offset: 0, end: verdict.size ?? asked.end }
       : { response, offset: asked.start, end: asked.end };
   }
 

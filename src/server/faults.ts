@@ -40,8 +40,10 @@ export type FaultAction =
   /**
    * Once this many body bytes of the file have been served in total, replace it with a new
    * version (new content, ETag and Last-Modified). Fires once; ignores the matchers.
+   * `keepDate`: the new version keeps the old Last-Modified (and length), as a file replaced within
+   * the same second, or copied with its mtime kept (rsync -a), does: only the ETag tells.
    */
-  | { kind: "replace-after"; bytes: number }
+  | { kind: "replace-after"; bytes: number; keepDate?: boolean }
   /** Throttle this response's body to `rate` bytes/s (on top of any per-connection rate). */
   | { kind: "slow"; rate: number };
 
@@ -109,13 +111,13 @@ export class FaultSet {
     return undefined;
   }
 
-  /** Whether a `replace-after` rule has just come due, now that `served` bytes have gone out. */
-  replacementDue(served: number): boolean {
-    let due = false;
+  /** The `replace-after` rule that has just come due, now that `served` bytes have gone out. */
+  replacementDue(served: number): Extract<FaultRule, { kind: "replace-after" }> | undefined {
+    let due: Extract<FaultRule, { kind: "replace-after" }> | undefined;
     for (const [i, rule] of this.rules.entries()) {
       if (rule.kind === "replace-after" && !this.#replaced[i] && served >= rule.bytes) {
         this.#replaced[i] = true;
-        due = true;
+        due ??= rule;
       }
     }
     return due;
