@@ -441,39 +441,44 @@ export class Transfer {
     let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
-      for await (const chunk of response.body) {
-        received(speed, chunk.length, performance.now());
-        this.#received += chunk.length;
-        let data = chunk;
-        // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
-        if (filled === 0 && at < segment.claimed) {
-          const stale = Math.min(data.length, segment.claimed - at);
-          data = data.subarray(stale);
-          at += stale;
+      try {
+        for await (const chunk of response.body) {
+          received(speed, chunk.length, performance.now());
+          this.#received += chunk.length;
+          let data = chunk;
+          // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
+          if (filled === 0 && at < segment.claimed) {
+            const stale = Math.min(data.length, segment.claimed - at);
+            data = data.subarray(stale);
+            at += stale;
+          }
+          if (filled === 0) batchAt = at;
+          while (data.length > 0) {
+            const buffer = buffers[filling]!;
+            const copied = Math.min(data.length, buffer.length - filled);
+            buffer.set(data.subarray(0, copied), filled);
+            filled += copied;
+            at += copied;
+            data = data.subarray(copied);
+            if (filled < buffer.length && at < segment.end) continue;
+            await writing;
+            writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
+            // A failed write is reported by the next await; until then it must not go unhandled.
+            writing.catch(() => {});
+            filling = 1 - filling;
+            filled = 0;
+            batchAt = at;
+            if (at >= segment.end) break;
+          }
+          // Complete, stolen below where this response runs, or overtaken: stop reading.
+          if (segment.claimed >= segment.end && at < end) break;
         }
-        if (filled === 0) batchAt = at;
-        while (data.length > 0) {
-          const buffer = buffers[filling]!;
-          const copied = Math.min(data.length, buffer.length - filled);
-          buffer.set(data.subarray(0, copied), filled);
-          filled += copied;
-          at += copied;
-          data = data.subarray(copied);
-          if (filled < buffer.length && at < segment.end) continue;
-          await writing;
-          writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
-          // A failed write is reported by the next await; until then it must not go unhandled.
-          writing.catch(() => {});
-          filling = 1 - filling;
-          filled = 0;
-          batchAt = at;
-          if (at >= segment.end) break;
-        }
-        // Complete, stolen below where this response runs, or overtaken: stop reading.
-        if (segment.claimed >= segment.end && at < end) break;
+      } finally {
+        // However the body ended (a reset, a stall, a cancel), what arrived intact is written
+        // before anyone retries: the next request then asks from where this one stopped.
+        await writing;
+        if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
       }
-      await writing;
-      if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
     } finally {
       ended(speed, performance.now());
       this.#reading.delete(lane);
