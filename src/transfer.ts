@@ -95,6 +95,14 @@ export class Transfer {
   readonly #c: TransferContext;
   readonly #abort = new AbortController();
   #failure: unknown;
+  /**
+   * Aborted when the server refuses a request for good (a 403 once a signed URL expires): no new
+   * request goes out, no retry waits, but the responses already flowing finish their segments,
+   * which are kept; then the transfer fails with that refusal.
+   */
+  readonly #drain = new AbortController();
+  /** Aborted by either: what retries and idle lanes wait on. */
+  readonly #stopping = AbortSignal.any([this.#abort.signal, this.#drain.signal]);
   #receiving = 0;
   #sinceCheckpoint = 0;
   #lastCheckpoint = -Infinity;
@@ -131,7 +139,7 @@ export class Transfer {
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
     this.#c = context;
     // Every request in flight listens to this signal; many lanes are not a leak.
-    setMaxListeners(0, this.#abort.signal);
+    setMaxListeners(0, this.#abort.signal, this.#stopping);
     this.#outer = outerSignal;
   }
 
@@ -175,6 +183,10 @@ export class Transfer {
       startLanes(ramp?.target ?? lanes);
       // Lanes may be added while the first ones run.
       for (let i = 0; i < workers.length; i++) await workers[i];
+      // A hedge may have brought the refused bytes after all.
+      if (this.#drain.signal.aborted && !this.#c.planner.isComplete) {
+        this.#fail(this.#drain.signal.reason);
+      }
       if (this.#failure === undefined && !this.#c.planner.isComplete) {
         this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
       }
@@ -193,7 +205,7 @@ export class Transfer {
 
   /** Feeds the ramp; starts the lanes it adds, and wakes idle ones so that extra lanes stop. */
   #adjust(ramp: ConnectionRamp, startLanes: (count: number) => void): void {
-    if (ramp.settled || this.#c.planner.isComplete) return;
+    if (ramp.settled || this.#c.planner.isComplete || this.#drain.signal.aborted) return;
     const before = ramp.target;
     const target = ramp.sample({
       now: performance.now(),
@@ -211,7 +223,8 @@ export class Transfer {
    */
   #replaceSlowest(): void {
     const { planner, ranges } = this.#c;
-    if (!ranges) return;
+    // A replaced connection sends a new request, which a drain forbids.
+    if (!ranges || this.#drain.signal.aborted) return;
     const lanes = this.#speeds.receiving(performance.now());
     const [first, ...rest] = lanes;
     if (!first) return;
@@ -245,7 +258,7 @@ export class Transfer {
     const { planner } = this.#c;
     let initial = first;
     try {
-      while (!this.#abort.signal.aborted && !planner.isComplete && lane < this.#laneLimit) {
+      while (!this.#stopping.aborted && !planner.isComplete && lane < this.#laneLimit) {
         const segment = planner.next(this.#advice(lane));
         if (!segment) {
           initial?.response.cancel();
@@ -264,6 +277,13 @@ export class Transfer {
         } catch (error) {
           // Let go after the server refused it: its segment goes back to the others.
           if (error instanceof LaneRetired) return;
+          if (isFinalRefusal(error)) {
+            this.#drain.abort(error);
+            this.#notify();
+            return;
+          }
+          // Draining, a failed segment stays unfinished: the refusal that began it is the error.
+          if (this.#drain.signal.aborted && !this.#abort.signal.aborted) return;
           throw error;
         } finally {
           planner.leave(segment);
@@ -284,7 +304,7 @@ export class Transfer {
   async #idle(): Promise<void> {
     const { promise: woken, resolve: wake } = signal();
     const timer = setTimeout(wake, IDLE_RECHECK_MS);
-    const stopped = this.#abort.signal;
+    const stopped = this.#stopping;
     stopped.addEventListener("abort", wake, { once: true });
     try {
       await Promise.race([this.#changed.promise, woken]);
@@ -328,7 +348,7 @@ export class Transfer {
     let pending = first;
     const scope = {
       retries: this.#c.retries,
-      signal: this.#abort.signal,
+      signal: this.#stopping,
       url: this.#c.url,
       emit: this.#c.emit,
       range: (): [number, number] => [segment.claimed, segment.end - 1],
@@ -361,6 +381,8 @@ export class Transfer {
   /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
   async #request(lane: number, segment: Segment): Promise<FirstResponse> {
     const c = this.#c;
+    // Draining: the refusal that began it ends this lane's segment too.
+    if (this.#drain.signal.aborted) throw this.#drain.signal.reason;
     // The segment may be stolen from while the request is out: judge the answer by what was asked.
     const asked = { start: segment.claimed, end: segment.end };
     const headers: Record<string, string> = {
@@ -561,6 +583,14 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/**
+ * A refusal no retry can change (401, 403, 404, 410...): requests already answered stand, but no
+ * new one will be, so the transfer drains.
+ */
+function isFinalRefusal(error: unknown): error is HttpStatusError {
+  return error instanceof HttpStatusError && !error.retryable;
 }
 
 /** Signs that the server will not take more connections: 429, 503, resets, refusals, timeouts. */

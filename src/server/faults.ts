@@ -13,6 +13,11 @@ export interface FaultMatch {
   which?: "range" | "first" | "all";
   /** Apply at most this many times. @default unlimited */
   times?: number;
+  /**
+   * Let this many of the requests the rule considers pass first, as a presigned URL that expires
+   * mid-download does. @default 0
+   */
+  after?: number;
   /** Chance of applying to each request the rule considers. @default 1 */
   probability?: number;
 }
@@ -84,6 +89,7 @@ export class FaultSet {
   #requests = 0;
   readonly #applied: number[];
   readonly #draws: number[];
+  readonly #considered: number[];
   readonly #replaced: boolean[];
 
   constructor(
@@ -92,6 +98,7 @@ export class FaultSet {
   ) {
     this.#applied = rules.map(() => 0);
     this.#draws = rules.map(() => 0);
+    this.#considered = rules.map(() => 0);
     this.#replaced = rules.map(() => false);
   }
 
@@ -103,6 +110,7 @@ export class FaultSet {
       if (which === "range" && !ctx.hasRangeHeader) continue;
       if (which === "first" && !first) continue;
       if (!canAct(rule, ctx)) continue;
+      if (this.#considered[i]!++ < (rule.after ?? 0)) continue;
       if (rule.times !== undefined && this.#applied[i]! >= rule.times) continue;
       if (rule.probability !== undefined && this.#draw(i) >= rule.probability) continue;
       this.#applied[i]!++;
