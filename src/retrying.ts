@@ -30,6 +30,8 @@ export interface RetryScope {
   progress?: () => number;
   /** Whether to stop retrying and let this lane go (throws LaneRetired) instead. */
   retire?: (error: PargetError) => boolean;
+  /** Waits before a retry, ending early when `signal` aborts. @default a real timer */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>): Promise<T> {
@@ -52,7 +54,12 @@ export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>):
       });
       if (delayMs === "give-up") throw error;
       scope.emit({ type: "retry", attempt, delayMs, reason: error.message, range: scope.range() });
-      await sleep(delayMs, undefined, { signal: scope.signal });
+      if (scope.sleep) {
+        await scope.sleep(delayMs, scope.signal);
+        scope.signal.throwIfAborted();
+      } else {
+        await sleep(delayMs, undefined, { signal: scope.signal });
+      }
     }
   }
 }
