@@ -4,13 +4,11 @@
  * value (CancelReason) set by whoever cancels it, so nobody guesses afterwards.
  *
  *   idle ──assigned──► requesting ──answered──► receiving ──finished──► idle
- *     │                   │  ▲                    │  │ └──replaced──► replaced ──reconnect──► idle
- *     │                   │  └──retry── backoff ◄─┘  └──drain──► draining ──finished──► left
- *     │                   │              ▲   (short: the body failed or ended early; its bytes are kept)
- *     │                   └───failed─────┘
- *     ├──first (the probe's response)──► receiving
- *     ├──complete──► done
- *     └──stop──► left         (above the ramp's target, draining, or failing: from every live state)
+ *    │                    │                        │ ├──short──► backoff ──retry──► requesting
+ *    │                    └──failed──► backoff     │ ├──replaced──► replaced ──reconnect──► idle
+ *    ├──first──► receiving (the probe's response)  │ └──drain──► draining ──finished/short──► left
+ *    ├──complete──► done
+ *    └──stop──► left      (above the ramp's target, draining, or failing; from every live state)
  *   backoff ──refused──► retired   (the server will not take this connection; adaptive only)
  *   backoff ──finished──► idle     (another lane brought the rest meanwhile)
  */
@@ -86,9 +84,9 @@ export function isFinal(state: LaneState): boolean {
  * Why a response was cancelled, set by whoever cancels it; read by the lane when its body stops.
  * - "complete": its segment was finished by a lane racing it (a hedge it lost), or stolen whole.
  * - "replace": its connection was far slower than the others; the lane reconnects.
- * - "stop": the transfer is failing or aborted.
+ * A transfer that fails or is aborted stops every body through its signal instead.
  */
-export type CancelReason = "complete" | "replace" | "stop";
+export type CancelReason = "complete" | "replace";
 
 /** What a lane does once a response's body has stopped, whether it ended, failed or was cancelled. */
 export function afterBody(q: {
@@ -99,7 +97,7 @@ export function afterBody(q: {
   /** Bytes of the segment are still unclaimed. */
   unfinished: boolean;
 }): "finished" | "short" | "replaced" | "stop" {
-  if (q.stopped || q.cancelled === "stop") return "stop";
+  if (q.stopped) return "stop";
   if (q.cancelled === "replace") return "replaced";
   // Ended, failed or cancelled, a segment with nothing left to fetch is finished; one with bytes
   // left (a reset, a stall, a body short of its length) is retried from where it stopped.
