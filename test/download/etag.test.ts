@@ -123,3 +123,29 @@ test("edges that tag differently but announce the same digest: parallel, without
     "once the tags differ, ranges go without If-Range",
   );
 });
+
+test("a partial download, then the file replaced keeping its length and date: the rerun starts over", async (t) => {
+  const size = 4 * MiB;
+  const lastModified = new Date(Date.UTC(2024, 5, 1, 12, 0, 0));
+  // A weak ETag: nothing can go in If-Range, so only the 206's own validators tell.
+  const spec = { weakEtag: true, lastModified };
+  const server = await serve(t, {
+    files: {
+      "/f.bin": generated("kept-date", size, {
+        ...spec,
+        faults: [{ kind: "status", status: 404, which: "range", after: 3 }],
+      }),
+    },
+  });
+  const dir = await tempDir(t);
+  const options = { dir, connections: 2, maxPieceSize: 512 * KiB, minSplitSize: 64 * KiB };
+  await assert.rejects(download(server.url("/f.bin"), options), /404/);
+
+  server.replaceFile("/f.bin", generated("kept-date-2", size, spec));
+  const events = new Events();
+  const result = await download(server.url("/f.bin"), { ...options, onEvent: events.onEvent });
+  await assertContent(result.path, "kept-date-2", size);
+  assert.equal(events.of("restart").length, 1);
+  assert.match(events.of("restart")[0]!.reason, /ETag changed from W\/"1-.*" to W\/"2-.*"/);
+  assert.equal(result.resumedBytes, 0);
+});
