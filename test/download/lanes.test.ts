@@ -283,3 +283,66 @@ test("a kill during a checkpoint: the checkpoint finishes, then a last one recor
     assert.ok(claimed <= save.writtenThen, "a state never claims bytes not yet written");
   }
 });
+
+/** Answers every further request in full at once, until the transfer ends. */
+async function serveRest(s: Setup, size: number, run: Promise<void>): Promise<void> {
+  let ended = false;
+  const done = run.finally(() => (ended = true));
+  while (!ended) {
+    const next = await Promise.race([s.fake.nextRequest(), done.then(() => undefined)]);
+    if (!next) break;
+    const { start, end } = rangeOf(next);
+    const body = answer(next, size);
+    feed(body, start, end - start);
+    body.end();
+  }
+  await done;
+}
+
+test("a steal while a slow connection is being replaced: the two split the rest exactly", async () => {
+  const size = 16 * 1024 * KiB;
+  const s = setup(size, 4, { minSplit: 64 * KiB, maxPiece: 4 * 1024 * KiB });
+  const run = s.transfer.run(4, undefined);
+  const requests = await Promise.all([0, 1, 2, 3].map(() => s.fake.nextRequest()));
+  const bodies = [0, 1, 2, 3].map((lane) => answer(byLane(requests, lane), size));
+  const at = [0, 1, 2, 3].map((lane) => rangeOf(byLane(requests, lane)).start);
+  const send = (lane: number, length: number): void => {
+    feed(bodies[lane]!, at[lane]!, length);
+    at[lane]! += length;
+  };
+  for (const lane of [0, 1, 2, 3]) send(lane, 64 * KiB);
+  await settle();
+  s.clock.advance(900);
+  // Lanes 1 to 3 run ten times faster than lane 0; lane 1 has almost all of its segment.
+  for (const lane of [1, 2, 3]) send(lane, 640 * KiB);
+  send(1, 4 * 1024 * KiB - 768 * KiB);
+  await settle();
+  // The review at one second replaces lane 0's connection; in the same moment lane 1 brings its
+  // last bytes and, idle, looks for work in lane 0's segment.
+  s.clock.advance(100);
+  send(1, 64 * KiB);
+  bodies[1]!.end();
+  assert.ok(bodies[0]!.cancelled, "lane 0's response was cancelled to replace its connection");
+  await serveRest(
+    s,
+    size,
+    (async () => {
+      // Lanes 2 and 3 finish their own segments too.
+      for (const lane of [2, 3]) {
+        send(lane, 4 * 1024 * KiB - 704 * KiB);
+        bodies[lane]!.end();
+      }
+      await run;
+    })(),
+  );
+  assert.ok(s.trace.includes("0:receiving-replaced->replaced"), s.trace.join(" "));
+  assert.ok(s.trace.includes("0:replaced-reconnect->idle"), s.trace.join(" "));
+  assert.ok(!s.trace.some((t) => t.startsWith("0:receiving-short")), "a replacement is no failure");
+  // Lane 0's 64 KiB were kept: nobody asked for them again.
+  const later = s.fake.requests.slice(4).map(rangeOf);
+  assert.ok(
+    later.every((r) => r.start >= 64 * KiB || r.end <= 0),
+    JSON.stringify(later),
+  );
+  assertWrittenOnce(s, size);
+});
