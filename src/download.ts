@@ -194,7 +194,7 @@ class Download {
     const version = state && { validators: validatorsOfState(state), digests: [] };
     const ifRange = version && ifRangeValue(version.validators);
     if (ifRange) Object.assign(headers, { "if-range": ifRange });
-    for (let lane = 1; lane < this.#lanes(); lane++) this.#transport.warm(this.#url, lane);
+    for (let lane = 1; lane < this.#opening(); lane++) this.#transport.warm(this.#url, lane);
 
     const asked = { start, end };
     return withRetries(this.#retryScope(), async () => {
@@ -225,8 +225,8 @@ class Download {
     });
   }
 
-  /** The connections to open: one once the file's ETags proved untrustworthy. */
-  #lanes(): number {
+  /** The connections to open at first: one once the file's ETags proved untrustworthy. */
+  #opening(): number {
     if (this.#single) return 1;
     return this.#o.adaptive
       ? Math.min(DEFAULTS.startConnections, this.#o.connections)
