@@ -24,13 +24,8 @@ import { proxyFor } from "./core/proxy.js";
 import { parseHttpUrl } from "./core/url.js";
 import { basicAuthorization, resumeIdentity, withoutUserinfo } from "./core/secrets.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
-import {
-  compareValidators,
-  ifRangeValue,
-  interpretRangeResponse,
-  validatorsOf,
-  type RangeAnswer,
-} from "./core/validators.js";
+import { ifRangeValue, validatorsOf } from "./core/validators.js";
+import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
 import { parseServerDigests } from "./core/digest-headers.js";
 import { withChecksumMode } from "./core/checksum-mode.js";
 import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
@@ -113,10 +108,17 @@ function guardHandler(handler: (event: DownloadEvent) => void): (event: Download
   };
 }
 
+/** What the first response allows: ranges or not, the length, and the partial data to keep. */
+interface Plan {
+  ranges: boolean;
+  size: number | null;
+  resume: ResumeState | undefined;
+}
+
 /** The first request's outcome: the response (lane 0's first segment) and how to read it. */
 interface Probe {
   first: Sent;
-  answer: Exclude<RangeAnswer, { kind: "bad" }>;
+  verdict: Exclude<ResponseVerdict, { kind: "bad" }>;
   /** The byte the first request asked from, and where it asked to stop (fixed chunks only). */
   start: number;
   end: number | undefined;
@@ -134,6 +136,8 @@ class Download {
   readonly #started = performance.now();
   readonly #emit: (event: DownloadEvent) => void;
   readonly #signal: AbortSignal;
+  /** Fetch the whole file in one response on one connection (its ETags could not be trusted). */
+  #single = false;
 
   constructor(url: URL, options: NormalizedOptions, transport: Transport) {
     this.#url = withoutUserinfo(url);
@@ -150,6 +154,7 @@ class Download {
 
   async run(): Promise<DownloadResult> {
     let name = this.#o.output === undefined ? undefined : basename(this.#o.output);
+    let etagChanges = 0;
     for (let restarts = 0; ;) {
       try {
         return await this.#attempt(name);
@@ -160,9 +165,22 @@ class Download {
         }
         if (this.#signal.aborted) throw new AbortedError();
         if (!(error instanceof RemoteChanged)) throw error;
+        etagChanges = error.etags ? etagChanges + 1 : 0;
+        if (error.etags && this.#single) {
+          // Even one connection's own retry saw another tag: nothing left to compare bytes with.
+          const { held, seen } = error.etags;
+          throw new RemoteChangedError(
+            `the server gives this file different ETags (${held}, then ${seen}) with the same ` +
+              "length and Last-Modified, and no digest that proves the bytes the same; " +
+              "parget will not mix responses it cannot prove are one version",
+          );
+        }
         if (++restarts > MAX_RESTARTS) {
           throw new RemoteChangedError(`${error.message}; gave up after ${MAX_RESTARTS} restarts`);
         }
+        // A second ETag-only change in a row looks like edges that tag the same bytes differently
+        // (or a file rewritten as we go): one response from byte 0 is one version, whatever its tag.
+        if (etagChanges >= 2) this.#single = true;
         this.#emit({ type: "restart", reason: error.message });
       }
     }
@@ -200,16 +218,16 @@ class Download {
       response.cancel();
       throw new Renamed(named);
     }
-    let resume: ResumeState | undefined;
+    let plan: Plan;
     try {
-      resume = await this.#resumable(target, state, probe);
-      if (!resume && !this.#o.overwrite && (await target.finalExists()))
+      plan = await this.#resumable(target, state, probe);
+      if (!plan.resume && !this.#o.overwrite && (await target.finalExists()))
         throw target.alreadyExists();
     } catch (error) {
       response.cancel();
       throw error;
     }
-    return this.#fetch(target, probe, resume);
+    return this.#fetch(target, probe, plan);
   }
 
   /**
@@ -220,17 +238,17 @@ class Download {
     // A state with every byte (killed while verifying) still asks for its last byte: the answer
     // proves the version and brings the server's digests.
     const start = state ? Math.max(0, Math.min(firstMissing(state.extents), state.size - 1)) : 0;
-    const end = this.#o.chunkSize === undefined ? undefined : start + this.#o.chunkSize;
+    const chunkSize = this.#single ? undefined : this.#o.chunkSize;
+    const end = chunkSize === undefined ? undefined : start + chunkSize;
     const headers: Record<string, string> = {
       ...this.#baseHeaders(),
       range: formatRange(start, end),
     };
-    const ifRange = state && ifRangeValue(validatorsOfState(state));
+    // The server's digests, kept in the state, can prove a retagged file the same bytes.
+    const version = state && { validators: validatorsOfState(state), digests: state.expected };
+    const ifRange = version && ifRangeValue(version.validators);
     if (ifRange) Object.assign(headers, { "if-range": ifRange });
-    const opening = this.#o.adaptive
-      ? Math.min(DEFAULTS.startConnections, this.#o.connections)
-      : this.#o.connections;
-    for (let lane = 1; lane < opening; lane++) this.#transport.warm(this.#url, lane);
+    for (let lane = 1; lane < this.#opening(); lane++) this.#transport.warm(this.#url, lane);
 
     let asked: { start: number; end: number | undefined } = { start, end };
     const ask = (): Promise<Sent> =>
@@ -241,10 +259,19 @@ class Download {
         signal: this.#signal,
         idleTimeoutMs: this.#o.idleTimeoutMs,
       });
+    const check = ({ response }: Sent): ResponseVerdict =>
+      checkResponse({
+        status: response.status,
+        headers: response.headers,
+        digests: parseServerDigests(response.headers, response.status),
+        asked,
+        version,
+        wholeFile: true,
+      });
     return withRetries(this.#retryScope(), async () => {
       let first = await ask();
-      let answer = interpretRangeResponse(first.response.status, first.response.headers, asked);
-      if (answer.kind === "bad" && answer.multipart) {
+      let verdict = check(first);
+      if (verdict.kind === "bad" && verdict.multipart) {
         // Ranges only as multipart/byteranges, which is never written as if it were the range:
         // the file comes as one plain stream instead, as from a server without ranges.
         first.response.cancel();
@@ -252,18 +279,26 @@ class Download {
         delete headers["if-range"];
         asked = { start: 0, end: undefined };
         first = await ask();
-        answer = interpretRangeResponse(first.response.status, first.response.headers, asked);
+        verdict = check(first);
       }
       const { response } = first;
-      if (answer.kind === "bad") {
+      if (verdict.kind === "bad") {
         // Never written; it counts as a failed attempt, like a 5xx.
         response.cancel();
-        throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
+        throw new BadResponseError(`server sent the wrong range: ${verdict.reason}`, {
           retryable: true,
         });
       }
-      return { first, answer, ...asked };
+      return { first, verdict, ...asked };
     });
+  }
+
+  /** The connections to open at first: one once the file's ETags proved untrustworthy. */
+  #opening(): number {
+    if (this.#single) return 1;
+    return this.#o.adaptive
+      ? Math.min(DEFAULTS.startConnections, this.#o.connections)
+      : this.#o.connections;
   }
 
   /**
@@ -273,43 +308,36 @@ class Download {
   async #resumable(
     target: Target,
     state: ResumeState | undefined,
-    probe: Probe,
-  ): Promise<ResumeState | undefined> {
-    const { answer, first } = probe;
+    { verdict }: Probe,
+  ): Promise<Plan> {
     if (!state) {
-      // `bytes=0-` is unsatisfiable only for an empty file.
-      if (answer.kind === "unsatisfiable" && answer.size !== 0) {
-        throw new BadResponseError("server refused the range bytes=0-");
+      if (verdict.kind === "write") {
+        return { ranges: verdict.status === 206, size: verdict.size, resume: undefined };
       }
-      return undefined;
+      // `bytes=0-` is unsatisfiable only for an empty file.
+      if (verdict.kind === "unsatisfiable" && verdict.size === 0) {
+        return { ranges: false, size: 0, resume: undefined };
+      }
+      throw new BadResponseError("server refused the range bytes=0-");
     }
-    const current = validatorsOf(first.response.headers, answer.size);
-    if (
-      answer.kind === "partial" &&
-      compareValidators(validatorsOfState(state), current) !== "changed"
-    ) {
-      return state;
+    if (verdict.kind === "write" && verdict.status === 206) {
+      return { ranges: true, size: verdict.size, resume: state };
     }
     await target.forget();
+    if (verdict.kind === "changed") {
+      throw new RemoteChanged(`${verdict.reason} since the partial download`, verdict.etags);
+    }
     throw new RemoteChanged(
-      answer.kind === "unsatisfiable"
-        ? "the file on the server is shorter than the partial download"
-        : answer.kind === "full"
-          ? "the server's file changed (or it stopped serving ranges) since the partial download"
-          : "the file changed on the server since the partial download",
+      "the server's file changed (or it stopped serving ranges) since the partial download",
     );
   }
 
   /** Fetches every missing byte, verifies, and publishes. */
-  async #fetch(
-    target: Target,
-    probe: Probe,
-    resume: ResumeState | undefined,
-  ): Promise<DownloadResult> {
-    const { first, answer } = probe;
+  async #fetch(target: Target, probe: Probe, plan: Plan): Promise<DownloadResult> {
+    const { first } = probe;
     const { response } = first;
-    const ranges = answer.kind === "partial";
-    let size = answer.kind === "unsatisfiable" ? 0 : answer.size;
+    const { ranges, resume } = plan;
+    let size = plan.size;
     const validators = validatorsOf(response.headers, size);
     // A resumed download verifies what the server announced to the first run, whichever response
     // carried it. The user's digests are not kept: each run takes them from its own options, so a
@@ -320,7 +348,7 @@ class Download {
     ]);
     const expected = dedupeDigests([...this.#o.checksums, ...announced]);
     const needed = algorithmsNeeded(expected);
-    const lanes = ranges ? this.#o.connections : 1;
+    const lanes = ranges && !this.#single ? this.#o.connections : 1;
     const resumedBytes = resume ? totalBytes(resume.extents) : 0;
 
     const file = await PartialFile.open(target.partial, { resume: resume !== undefined });
@@ -375,7 +403,7 @@ class Download {
           size,
           lanes,
           done,
-          chunkSize: this.#o.chunkSize,
+          chunkSize: this.#single ? undefined : this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
           maxPiece: this.#o.maxPieceSize,
           ...(crcs ? { combine: crc32cCombine } : {}),
@@ -388,7 +416,7 @@ class Download {
             hasher,
             url: first.url,
             headers: first.headers,
-            validators,
+            version: { validators, digests: announced },
             ranges,
             retries: this.#o.retries,
             idleTimeoutMs: this.#o.idleTimeoutMs,
@@ -396,7 +424,7 @@ class Download {
             crcs,
             saveState: (extents) =>
               target.saveState(this.#identity, known, { extents, crcs, expected: announced }),
-            ...(ranges && this.#o.adaptive
+            ...(ranges && !this.#single && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
                     start: DEFAULTS.startConnections,

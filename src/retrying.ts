@@ -6,7 +6,15 @@ import { retryDelay } from "./core/retry.js";
 import { asNetworkError } from "./http.js";
 
 /** The remote file changed under us: never retried; the download starts over with the new version. */
-export class RemoteChanged extends Error {}
+export class RemoteChanged extends Error {
+  /** Set when only the ETag changed (same length and Last-Modified): the two tags. */
+  readonly etags: { held: string; seen: string } | undefined;
+
+  constructor(message: string, etags?: { held: string; seen: string }) {
+    super(message);
+    this.etags = etags;
+  }
+}
 
 /** A lane that the server refused was let go (adaptive connections): its work goes to others. */
 export class LaneRetired extends Error {}
@@ -22,6 +30,8 @@ export interface RetryScope {
   progress?: () => number;
   /** Whether to stop retrying and let this lane go (throws LaneRetired) instead. */
   retire?: (error: PargetError) => boolean;
+  /** Waits before a retry, ending early when `signal` aborts. @default a real timer */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>): Promise<T> {
@@ -44,7 +54,12 @@ export async function withRetries<T>(scope: RetryScope, work: () => Promise<T>):
       });
       if (delayMs === "give-up") throw error;
       scope.emit({ type: "retry", attempt, delayMs, reason: error.message, range: scope.range() });
-      await sleep(delayMs, undefined, { signal: scope.signal });
+      if (scope.sleep) {
+        await scope.sleep(delayMs, scope.signal);
+        scope.signal.throwIfAborted();
+      } else {
+        await sleep(delayMs, undefined, { signal: scope.signal });
+      }
     }
   }
 }

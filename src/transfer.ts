@@ -1,24 +1,19 @@
 /**
- * The transfer: one async worker per lane (connection), each asking the planner for a segment,
- * fetching it with a range request, and writing it in place. Retries, stealing, checkpoints of
- * the resume state and progress live here; decisions come from core/, bytes go through io/.
+ * The transfer's coordinator: runs one Lane (src/lane.ts) per connection, and owns what they
+ * share: the planner's segments and who reads them, the adaptive ramp, the replacement of slow
+ * connections, the one write path, checkpoints of the resume state, and how the transfer stops
+ * (a failure, an abort, or a drain). Decisions come from core/, bytes go through io/.
  */
 import { setMaxListeners } from "node:events";
-import { performance } from "node:perf_hooks";
-import type { Transport, TransportResponse } from "./io/transport.js";
+import type { Transport } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
 import type { DownloadEvent } from "./events.js";
 import type { RangePlanner, Segment, TailAdvice } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
-import { BadResponseError, HttpStatusError, NetworkError, type PargetError } from "./errors.js";
-import { formatRange } from "./core/headers.js";
-import {
-  compareValidators,
-  ifRangeValue,
-  interpretRangeResponse,
-  validatorsOf,
-  type Validators,
-} from "./core/validators.js";
+import { HttpStatusError, NetworkError, type PargetError } from "./errors.js";
+import { ifRangeValue } from "./core/validators.js";
+import type { Version } from "./core/response-check.js";
+import type { LaneEvent, LaneState } from "./core/lane-states.js";
 import {
   isStraggler,
   median,
@@ -28,10 +23,12 @@ import {
   worthStealing,
 } from "./core/tail.js";
 import { crc32c } from "./integrity/crc32c.js";
-import { send } from "./http.js";
-import { LaneRetired, RemoteChanged, withRetries } from "./retrying.js";
-import { LaneSpeeds, ended, received } from "./speeds.js";
+import { LaneSpeeds } from "./speeds.js";
 import type { ConnectionRamp } from "./core/ramp.js";
+import { systemClock, type Clock } from "./clock.js";
+import { Lane, type FirstResponse, type LaneHost } from "./lane.js";
+
+export type { FirstResponse } from "./lane.js";
 
 /**
  * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane has two batch
@@ -68,7 +65,8 @@ export interface TransferContext {
   /** The URL ranges go to (after the first request's redirects) and the headers that go with it. */
   url: URL;
   headers: Record<string, string>;
-  validators: Validators;
+  /** The version being fetched: every response must prove it carries the same. */
+  version: Version;
   retries: number;
   idleTimeoutMs: number;
   emit: (event: DownloadEvent) => void;
@@ -83,46 +81,48 @@ export interface TransferContext {
   crcs: boolean;
   /** Adaptive connections: how many lanes to run, up to run()'s count. Unset: all of them. */
   ramp?: ConnectionRamp;
+  /** Called right after each write reaches the file, with what was written and its CRC32C. */
+  onWritten?: (offset: number, length: number, crc: number) => void;
+  /** Timers and the clock. @default the system's */
+  clock?: Clock;
+  /** Each lane's every transition, for tests and debugging. */
+  trace?: (lane: number, from: LaneState, event: LaneEvent, to: LaneState) => void;
 }
 
-/** A response on its way to a segment (the first request's becomes lane 0's first segment). */
-export interface FirstResponse {
-  response: TransportResponse;
-  /** Byte offset of the body's first byte (0 for a 200). */
-  offset: number;
-  /** Where the body ends (exclusive): reading stops early only if the segment ends before. */
-  end: number;
-}
-
-export class Transfer {
+export class Transfer implements LaneHost {
   readonly #c: TransferContext;
+  readonly clock: Clock;
+  readonly speeds = new LaneSpeeds();
   readonly #abort = new AbortController();
   #failure: unknown;
-  #receiving = 0;
+  /**
+   * Aborted when the server refuses a request for good (a 403 once a signed URL expires): no new
+   * request goes out, no retry waits, but the responses already flowing finish their segments,
+   * which are kept; then the transfer fails with that refusal.
+   */
+  readonly #drain = new AbortController();
+  readonly stopping = AbortSignal.any([this.#abort.signal, this.#drain.signal]);
+  readonly #lanes: Lane[] = [];
   #sinceCheckpoint = 0;
   #lastCheckpoint = -Infinity;
-  #batch = batchSize(1);
   /** How long a range request takes to bring its response, smoothed; unknown before the first. */
   #latencyMs: number | undefined;
-  /** Set once the server answered a same-version If-Range with the whole file. */
-  #ifRangeRefused = false;
-  readonly #speeds = new LaneSpeeds();
+  /**
+   * Set once the server answered a same-version If-Range with the whole file, or tagged the same
+   * bytes with another ETag: every 206 is still checked against the version without it.
+   */
+  #ifRangeDropped = false;
   /** The lane that started each segment: the one a hedge would race. */
   readonly #owners = new Map<Segment, number>();
-  /** Responses reading into each segment, cancelled once the segment is complete. */
-  readonly #readers = new Map<Segment, Set<TransportResponse>>();
+  /** Lanes reading into each segment, cancelled once the segment is complete. */
+  readonly #readers = new Map<Segment, Set<Lane>>();
   /** Resolved (and replaced) whenever a segment finishes or is left: wakes idle lanes. */
   #changed = signal();
-  /** Each lane's two batch buffers, reused for every segment it fetches. */
-  readonly #buffers = new Map<number, [Buffer, Buffer]>();
   #checkpointing: Promise<void> | null = null;
   /** Bytes received by all lanes, for the adaptive ramp. */
   #received = 0;
-  /** Each lane's response being read, and how often its connection was replaced for slowness. */
-  readonly #reading = new Map<number, TransportResponse>();
+  /** How often each lane's connection was replaced for slowness. */
   readonly #replacements = new Map<number, number>();
-  /** Lanes whose response was cancelled to replace their connection, not for a failure. */
-  readonly #replacing = new Set<number>();
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -130,59 +130,59 @@ export class Transfer {
 
   constructor(context: TransferContext, outerSignal: AbortSignal | undefined) {
     this.#c = context;
+    this.clock = context.clock ?? systemClock;
     // Every request in flight listens to this signal; many lanes are not a leak.
-    setMaxListeners(0, this.#abort.signal);
+    setMaxListeners(0, this.#abort.signal, this.stopping);
     this.#outer = outerSignal;
   }
 
   /** Lanes currently receiving a body: the "active connections" of progress events. */
   get activeConnections(): number {
-    return this.#receiving;
-  }
-
-  /** Lanes at or above this index finish what they hold and stop (adaptive connections). */
-  get #laneLimit(): number {
-    return this.#c.ramp?.target ?? Infinity;
+    return this.#lanes.filter((l) => l.state === "receiving" || l.state === "draining").length;
   }
 
   /**
-   * Runs up to `lanes` workers until every byte is written (fewer while an adaptive ramp says so).
+   * Runs up to `lanes` lanes until every byte is written (fewer while an adaptive ramp says so).
    * On failure every lane stops, a final checkpoint records what is on disk, and the first error
    * is thrown.
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
-    this.#batch = batchSize(lanes);
+    const batch = batchSize(lanes);
     if (this.#outer?.aborted) this.#onOuterAbort();
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
-    const timer = setInterval(() => void this.#checkpoint(), CHECKPOINT_MS);
     const workers: Promise<void>[] = [];
     const startLanes = (count: number): void => {
-      for (let lane = workers.length; lane < Math.min(count, lanes); lane++) {
+      for (let index = workers.length; index < Math.min(count, lanes); index++) {
+        const lane = new Lane(this, index, batch);
+        this.#lanes.push(lane);
         workers.push(
-          this.#lane(lane, lane === 0 ? first : undefined).catch((error: unknown) =>
-            this.#fail(error),
-          ),
+          lane.run(index === 0 ? first : undefined).catch((error: unknown) => this.#fail(error)),
         );
       }
     };
     const ramp = this.#c.ramp;
-    const rampTimer = ramp && setInterval(() => this.#adjust(ramp, startLanes), RAMP_SAMPLE_MS);
-    const reviewTimer = setInterval(() => this.#replaceSlowest(), REVIEW_MS);
+    const stops = [
+      this.clock.every(CHECKPOINT_MS, () => void this.#checkpoint()),
+      this.clock.every(REVIEW_MS, () => this.#replaceSlowest()),
+      ...(ramp ? [this.clock.every(RAMP_SAMPLE_MS, () => this.#adjust(ramp, startLanes))] : []),
+    ];
     try {
       if (lanes === 0) first?.response.cancel();
       startLanes(ramp?.target ?? lanes);
       // Lanes may be added while the first ones run.
       for (let i = 0; i < workers.length; i++) await workers[i];
-      if (this.#failure === undefined && !this.#c.planner.isComplete) {
+      // A hedge may have brought the refused bytes after all.
+      if (this.#drain.signal.aborted && !this.planner.isComplete) {
+        this.#fail(this.#drain.signal.reason);
+      }
+      if (this.#failure === undefined && !this.planner.isComplete) {
         this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
       }
     } finally {
       this.#outer?.removeEventListener("abort", this.#onOuterAbort);
-      clearInterval(timer);
-      clearInterval(rampTimer);
-      clearInterval(reviewTimer);
+      for (const stop of stops) stop();
       // A checkpoint may be under way with an older picture; after it, one records the last writes
       // (so a kill during verification refetches nothing).
       await this.#checkpointing;
@@ -191,14 +191,155 @@ export class Transfer {
     if (this.#failure !== undefined) throw this.#failure;
   }
 
+  // What the lanes read (LaneHost).
+  get transport(): Transport {
+    return this.#c.transport;
+  }
+  get planner(): RangePlanner {
+    return this.#c.planner;
+  }
+  get url(): URL {
+    return this.#c.url;
+  }
+  get headers(): Record<string, string> {
+    return this.#c.headers;
+  }
+  get version(): Version {
+    return this.#c.version;
+  }
+  get ranges(): boolean {
+    return this.#c.ranges;
+  }
+  get retries(): number {
+    return this.#c.retries;
+  }
+  get idleTimeoutMs(): number {
+    return this.#c.idleTimeoutMs;
+  }
+  get emit(): (event: DownloadEvent) => void {
+    return this.#c.emit;
+  }
+  get trace(): TransferContext["trace"] {
+    return this.#c.trace;
+  }
+  get stopped(): AbortSignal {
+    return this.#abort.signal;
+  }
+  get draining(): boolean {
+    return this.#drain.signal.aborted;
+  }
+  get laneLimit(): number {
+    return this.#c.ramp?.target ?? Infinity;
+  }
+
+  ifRange(): string | undefined {
+    return this.#ifRangeDropped ? undefined : ifRangeValue(this.#c.version.validators);
+  }
+
+  dropIfRange(): void {
+    this.#ifRangeDropped = true;
+  }
+
+  next(lane: Lane): Segment | undefined {
+    const segment = this.planner.next(this.#advice(lane.index));
+    if (!segment) return undefined;
+    this.#stopOvertaken();
+    if (!this.#owners.has(segment)) {
+      this.#owners.set(segment, lane.index);
+      // A new segment is judged by its own response, not by this lane's last one.
+      this.speeds.forget(lane.index);
+    }
+    return segment;
+  }
+
+  async idle(): Promise<void> {
+    const waking = new AbortController();
+    const stop = (): void => waking.abort();
+    this.stopping.addEventListener("abort", stop, { once: true });
+    try {
+      await Promise.race([this.#changed.promise, this.clock.sleep(IDLE_RECHECK_MS, waking.signal)]);
+    } finally {
+      waking.abort();
+      this.stopping.removeEventListener("abort", stop);
+    }
+  }
+
+  leave(segment: Segment): void {
+    this.planner.leave(segment);
+    this.#notify();
+  }
+
+  latency(ms: number): void {
+    this.#latencyMs =
+      this.#latencyMs === undefined
+        ? ms
+        : this.#latencyMs + LATENCY_WEIGHT * (ms - this.#latencyMs);
+  }
+
+  reading(lane: Lane, segment: Segment, on: boolean): void {
+    const readers = this.#readers.get(segment) ?? new Set();
+    if (on) this.#readers.set(segment, readers.add(lane));
+    else readers.delete(lane);
+  }
+
+  received(bytes: number): void {
+    this.#received += bytes;
+  }
+
+  retire(lane: number, error: PargetError): boolean {
+    const ramp = this.#c.ramp;
+    if (!ramp || !isRefusal(error)) return false;
+    return lane >= ramp.refused(lane);
+  }
+
+  drain(error: HttpStatusError): void {
+    if (this.draining) return;
+    this.#drain.abort(error);
+    for (const lane of this.#lanes) lane.drain();
+    this.#notify();
+  }
+
+  /**
+   * The one write path: writes what is still unclaimed of a batch received at `at`, then records
+   * it with its CRC. A failed write fails the transfer: the disk will not take the next one either.
+   */
+  async write(segment: Segment, at: number, batch: Buffer): Promise<void> {
+    const { planner, file, hasher } = this.#c;
+    const claim = planner.claim(segment, at, batch.length);
+    if (!claim) return;
+    const data = batch.subarray(claim.skip, claim.skip + claim.length);
+    const crc = this.#c.crcs ? crc32c(data) : 0;
+    try {
+      await file.write([data], claim.offset);
+    } catch (error) {
+      this.#fail(error);
+      throw error;
+    }
+    this.#c.onWritten?.(claim.offset, claim.length, crc);
+    planner.written(segment, claim, crc);
+    if (hasher.hashing) hasher.advance(planner.frontier);
+    if (segment.pos >= segment.end) {
+      // Whoever was racing for these bytes lost: stop them now rather than at their next chunk.
+      for (const other of this.#readers.get(segment) ?? []) other.cancel("complete");
+      this.#readers.delete(segment);
+    }
+    this.#sinceCheckpoint += claim.length;
+    if (
+      this.#sinceCheckpoint >= checkpointBytes(planner.size) &&
+      this.clock.now() - this.#lastCheckpoint >= CHECKPOINT_GAP_MS
+    ) {
+      void this.#checkpoint();
+    }
+  }
+
   /** Feeds the ramp; starts the lanes it adds, and wakes idle ones so that extra lanes stop. */
   #adjust(ramp: ConnectionRamp, startLanes: (count: number) => void): void {
-    if (ramp.settled || this.#c.planner.isComplete) return;
+    if (ramp.settled || this.planner.isComplete || this.draining) return;
     const before = ramp.target;
     const target = ramp.sample({
-      now: performance.now(),
+      now: this.clock.now(),
       bytes: this.#received,
-      receiving: this.#receiving,
+      receiving: this.activeConnections,
       latencyMs: this.#latencyMs,
     });
     if (target > before) startLanes(target);
@@ -210,26 +351,25 @@ export class Transfer {
    * reconnects for the rest of its segment, and may land on a faster path or server.
    */
   #replaceSlowest(): void {
-    const { planner, ranges } = this.#c;
-    if (!ranges) return;
-    const lanes = this.#speeds.receiving(performance.now());
+    // A replaced connection sends a new request, which a drain forbids.
+    if (!this.ranges || this.draining) return;
+    const lanes = this.speeds.receiving(this.clock.now());
     const [first, ...rest] = lanes;
     if (!first) return;
     const slowest = rest.reduce((a, b) => (b.speed < a.speed ? b : a), first);
-    const response = this.#reading.get(slowest.lane);
+    const lane = this.#lanes[slowest.lane];
     const replaced = this.#replacements.get(slowest.lane) ?? 0;
     const others = lanes.filter((l) => l !== slowest).map((l) => l.speed);
     const replace = shouldReplace({
       ...slowest,
       others,
-      left: planner.size - planner.writtenBytes,
+      left: this.planner.size - this.planner.writtenBytes,
       replaced,
     });
-    if (!replace || !response) return;
+    if (!replace || lane?.state !== "receiving") return;
     this.#replacements.set(slowest.lane, replaced + 1);
-    this.#replacing.add(slowest.lane);
-    response.cancel();
-    this.#c.emit({
+    lane.cancel("replace");
+    this.emit({
       type: "reconnect",
       bytesPerSecond: slowest.speed * 1000,
       othersBytesPerSecond: median(others) * 1000,
@@ -241,59 +381,6 @@ export class Transfer {
     this.#abort.abort(error);
   }
 
-  async #lane(lane: number, first: FirstResponse | undefined): Promise<void> {
-    const { planner } = this.#c;
-    let initial = first;
-    try {
-      while (!this.#abort.signal.aborted && !planner.isComplete && lane < this.#laneLimit) {
-        const segment = planner.next(this.#advice(lane));
-        if (!segment) {
-          initial?.response.cancel();
-          initial = undefined;
-          await this.#idle();
-          continue;
-        }
-        this.#stopOvertaken();
-        if (!this.#owners.has(segment)) {
-          this.#owners.set(segment, lane);
-          // A new segment is judged by its own response, not by this lane's last one.
-          this.#speeds.forget(lane);
-        }
-        try {
-          await this.#fetchSegment(lane, segment, initial);
-        } catch (error) {
-          // Let go after the server refused it: its segment goes back to the others.
-          if (error instanceof LaneRetired) return;
-          throw error;
-        } finally {
-          planner.leave(segment);
-          this.#notify();
-        }
-        initial = undefined;
-      }
-    } finally {
-      initial?.response.cancel();
-    }
-  }
-
-  /**
-   * Waits until a segment finishes, the transfer stops, or a little while, whichever comes first.
-   * The timer is cleared on the way out: left running, the last idle lanes' timers would keep the
-   * process alive for up to IDLE_RECHECK_MS after the download ends.
-   */
-  async #idle(): Promise<void> {
-    const { promise: woken, resolve: wake } = signal();
-    const timer = setTimeout(wake, IDLE_RECHECK_MS);
-    const stopped = this.#abort.signal;
-    stopped.addEventListener("abort", wake, { once: true });
-    try {
-      await Promise.race([this.#changed.promise, woken]);
-    } finally {
-      clearTimeout(timer);
-      stopped.removeEventListener("abort", wake);
-    }
-  }
-
   #notify(): void {
     this.#changed.resolve();
     this.#changed = signal();
@@ -301,11 +388,11 @@ export class Transfer {
 
   /** What this lane's speed, and the others', say about stealing and racing at the end. */
   #advice(lane: number): TailAdvice {
-    const now = performance.now();
-    const mine = this.#speeds.ofOrFastest(lane, now);
+    const now = this.clock.now();
+    const mine = this.speeds.ofOrFastest(lane, now);
     const theirs = (s: Segment): number | undefined => {
       const owner = this.#owners.get(s);
-      return owner === undefined || owner === lane ? undefined : this.#speeds.of(owner, now);
+      return owner === undefined || owner === lane ? undefined : this.speeds.of(owner, now);
     };
     const latency = this.#latencyMs;
     return {
@@ -317,257 +404,14 @@ export class Transfer {
   }
 
   /**
-   * Fetches a segment until every byte of it is claimed (by this lane, or by a lane racing it),
-   * retrying on its own.
-   */
-  async #fetchSegment(
-    lane: number,
-    segment: Segment,
-    first: FirstResponse | undefined,
-  ): Promise<void> {
-    let pending = first;
-    const scope = {
-      retries: this.#c.retries,
-      signal: this.#abort.signal,
-      url: this.#c.url,
-      emit: this.#c.emit,
-      range: (): [number, number] => [segment.claimed, segment.end - 1],
-      progress: () => segment.claimed,
-      retire: (error: PargetError): boolean => {
-        const ramp = this.#c.ramp;
-        if (!ramp || !isRefusal(error)) return false;
-        return lane >= ramp.refused(lane);
-      },
-    };
-    /** Where the server last closed a body short of its end. */
-    let closedAt: number | undefined;
-    /**
-     * Asked from where the server closed last time, it closed there again with nothing new: its
-     * length is a lie. (Without ranges every answer starts at 0, so the same end is the sign.)
-     */
-    const closedShort = (from: number, at: number): void => {
-      if (at === closedAt && (from === at || !this.#c.ranges)) {
-        throw new BadResponseError(
-          `server announced ${this.#c.planner.size} bytes but closed the connection at byte ` +
-            `${at} twice; its ${this.#c.ranges ? "Content-Range" : "Content-Length"} is wrong`,
-        );
-      }
-      closedAt = at;
-    };
-    await withRetries(scope, async () => {
-      if (segment.claimed >= segment.end) return;
-      const answer = pending ?? (await this.#request(lane, segment));
-      pending = undefined;
-      const reached = { at: answer.offset };
-      try {
-        await this.#receive(lane, segment, answer, reached);
-      } catch (error) {
-        // Cancelled because another lane completed the segment, or to replace a slow connection:
-        // nothing went wrong.
-        if (segment.claimed < segment.end && !this.#replacing.has(lane)) {
-          if ((error as { code?: unknown }).code === "UND_ERR_SOCKET") {
-            closedShort(answer.offset, reached.at);
-          }
-          throw error;
-        }
-      }
-      // A replaced connection's lane leaves the rest of the segment and asks again.
-      if (this.#replacing.delete(lane) || segment.claimed >= segment.end) return;
-      closedShort(answer.offset, reached.at);
-      throw new NetworkError(
-        `connection closed at byte ${segment.claimed}, short of ${segment.end}`,
-      );
-    }).finally(() => pending?.response.cancel());
-  }
-
-  /** Asks for the rest of the segment, and accepts the answer only if it is the same version. */
-  async #request(lane: number, segment: Segment): Promise<FirstResponse> {
-    const c = this.#c;
-    // The segment may be stolen from while the request is out: judge the answer by what was asked.
-    const asked = { start: segment.claimed, end: segment.end };
-    // Without ranges, ask exactly as the first request did (it got the whole file): a new Range
-    // could draw a multipart answer, never written.
-    const headers: Record<string, string> = c.ranges
-      ? { ...c.headers, range: formatRange(asked.start, asked.end) }
-      : { ...c.headers };
-    const ifRange = this.#ifRangeRefused || !c.ranges ? undefined : ifRangeValue(c.validators);
-    if (ifRange !== undefined) headers["if-range"] = ifRange;
-    const sent = performance.now();
-    const { response } = await send(c.transport, {
-      url: c.url,
-      headers,
-      lane,
-      signal: this.#abort.signal,
-      idleTimeoutMs: c.idleTimeoutMs,
-    });
-    const latency = performance.now() - sent;
-    this.#latencyMs =
-      this.#latencyMs === undefined
-        ? latency
-        : this.#latencyMs + LATENCY_WEIGHT * (latency - this.#latencyMs);
-    const answer = interpretRangeResponse(response.status, response.headers, asked);
-    if (answer.kind === "bad") {
-      response.cancel();
-      throw new BadResponseError(`server sent the wrong range: ${answer.reason}`, {
-        retryable: true,
-      });
-    }
-    if (answer.kind === "unsatisfiable") {
-      response.cancel();
-      throw new RemoteChanged(`the file is now shorter than byte ${asked.start}`);
-    }
-    const comparison = compareValidators(c.validators, validatorsOf(response.headers, answer.size));
-    if (comparison === "changed") {
-      response.cancel();
-      throw new RemoteChanged("the file changed on the server during the download");
-    }
-    if (comparison === "etag-flipped") {
-      // Same length and date, another ETag: a CDN edge with its own tags. Trust the date instead.
-      c.validators.etag = null;
-      if (answer.kind === "full") {
-        response.cancel();
-        throw new BadResponseError("If-Range failed on an ETag that differs between servers", {
-          retryable: true,
-        });
-      }
-    }
-    if (answer.kind === "full" && asked.start > 0 && c.ranges) {
-      response.cancel();
-      if (ifRange !== undefined && comparison === "same") {
-        // Same version, yet If-Range failed: servers may judge a recent Last-Modified too weak
-        // (Apache, for a minute). Every 206 is still checked against the validators without it.
-        this.#ifRangeRefused = true;
-        throw new BadResponseError(`server refused If-Range: ${ifRange}`, { retryable: true });
-      }
-      // The server ignored the range: retry rather than read up to where the segment starts.
-      throw new BadResponseError("server answered a range request with the whole file", {
-        retryable: true,
-      });
-    }
-    return answer.kind === "full"
-      ? { response, offset: 0, end: answer.size ?? asked.end }
-      : { response, offset: asked.start, end: asked.end };
-  }
-
-  /**
-   * Streams a body into the segment. Bytes are copied into the lane's two batch buffers: one is
-   * being written while the other fills, so receiving and writing overlap, and the socket's own
-   * buffers are dropped at once instead of waiting for a write.
-   */
-  async #receive(
-    lane: number,
-    segment: Segment,
-    { response, offset, end }: FirstResponse,
-    reached: { at: number },
-  ): Promise<void> {
-    const buffers = this.#buffersOf(lane);
-    const readers = this.#readers.get(segment) ?? new Set();
-    this.#readers.set(segment, readers.add(response));
-    const speed = this.#speeds.start(lane, performance.now());
-    this.#reading.set(lane, response);
-    /** File offset of the next byte this response delivers, and of the batch being filled. */
-    let at = offset;
-    let batchAt = at;
-    let filling = 0;
-    let filled = 0;
-    let writing: Promise<void> | undefined;
-    this.#receiving++;
-    try {
-      for await (const chunk of response.body) {
-        received(speed, chunk.length, performance.now());
-        reached.at += chunk.length;
-        this.#received += chunk.length;
-        let data = chunk;
-        // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
-        if (filled === 0 && at < segment.claimed) {
-          const stale = Math.min(data.length, segment.claimed - at);
-          data = data.subarray(stale);
-          at += stale;
-        }
-        if (filled === 0) batchAt = at;
-        while (data.length > 0) {
-          const buffer = buffers[filling]!;
-          const copied = Math.min(data.length, buffer.length - filled);
-          buffer.set(data.subarray(0, copied), filled);
-          filled += copied;
-          at += copied;
-          data = data.subarray(copied);
-          if (filled < buffer.length && at < segment.end) continue;
-          await writing;
-          writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
-          // A failed write is reported by the next await; until then it must not go unhandled.
-          writing.catch(() => {});
-          filling = 1 - filling;
-          filled = 0;
-          batchAt = at;
-          if (at >= segment.end) break;
-        }
-        // Complete, stolen below where this response runs, or overtaken: stop reading.
-        if (segment.claimed >= segment.end && at < end) break;
-      }
-      await writing;
-      if (filled > 0) await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled));
-    } catch (error) {
-      // What arrived intact before the connection failed is kept, so the retry asks only for the
-      // rest (and a server that closes at the same byte again is seen to: see #fetchSegment).
-      await writing?.catch(() => {});
-      if (filled > 0) {
-        await this.#flush(segment, batchAt, buffers[filling]!.subarray(0, filled)).catch(() => {});
-      }
-      throw error;
-    } finally {
-      ended(speed, performance.now());
-      this.#reading.delete(lane);
-      this.#receiving--;
-      readers.delete(response);
-      response.cancel();
-      // Whatever happened, the segment's last write has settled before anyone looks at it again.
-      await writing?.catch(() => {});
-    }
-  }
-
-  #buffersOf(lane: number): [Buffer, Buffer] {
-    let pair = this.#buffers.get(lane);
-    if (!pair) {
-      pair = [Buffer.allocUnsafeSlow(this.#batch), Buffer.allocUnsafeSlow(this.#batch)];
-      this.#buffers.set(lane, pair);
-    }
-    return pair;
-  }
-
-  /**
    * Cancels the responses of segments left with nothing to read: a steal that took all of a
    * crawling lane's rest. A stalled response would otherwise hold its lane until the idle timeout.
    */
   #stopOvertaken(): void {
     for (const [segment, readers] of this.#readers) {
       if (segment.claimed < segment.end) continue;
-      for (const response of readers) response.cancel();
+      for (const lane of readers) lane.cancel("complete");
       this.#readers.delete(segment);
-    }
-  }
-
-  /** Writes what is still unclaimed of a batch received at `at`, then records it with its CRC. */
-  async #flush(segment: Segment, at: number, batch: Buffer): Promise<void> {
-    const { planner, file, hasher } = this.#c;
-    const claim = planner.claim(segment, at, batch.length);
-    if (!claim) return;
-    const data = batch.subarray(claim.skip, claim.skip + claim.length);
-    const crc = this.#c.crcs ? crc32c(data) : 0;
-    await file.write([data], claim.offset);
-    planner.written(segment, claim, crc);
-    if (hasher.hashing) hasher.advance(planner.frontier);
-    if (segment.pos >= segment.end) {
-      // Whoever was racing for these bytes lost: stop them now rather than at their next chunk.
-      for (const other of this.#readers.get(segment) ?? []) other.cancel();
-      this.#readers.delete(segment);
-    }
-    this.#sinceCheckpoint += claim.length;
-    if (
-      this.#sinceCheckpoint >= checkpointBytes(planner.size) &&
-      performance.now() - this.#lastCheckpoint >= CHECKPOINT_GAP_MS
-    ) {
-      void this.#checkpoint();
     }
   }
 
@@ -576,11 +420,11 @@ export class Transfer {
    * state never claims bytes that are not durably on disk. One checkpoint runs at a time.
    */
   #checkpoint(): Promise<void> {
-    if (!this.#c.ranges) return Promise.resolve();
+    if (!this.ranges) return Promise.resolve();
     this.#checkpointing ??= (async () => {
       this.#sinceCheckpoint = 0;
-      this.#lastCheckpoint = performance.now();
-      const extents = this.#c.planner.extents();
+      this.#lastCheckpoint = this.clock.now();
+      const extents = this.planner.extents();
       await this.#c.file.sync();
       await this.#c.saveState(extents);
     })()

@@ -17,20 +17,25 @@ export function validatorsOf(headers: Record<string, string>, size: number | nul
 }
 
 /**
- * The If-Range value for range requests. Weak ETags are not allowed there (RFC 9110 §13.1.5), and
- * an ETag that proved unstable across CDN nodes is dropped in favour of Last-Modified.
+ * The If-Range value for range requests (RFC 9110 §13.1.5): a strong ETag, or Last-Modified when
+ * the client holds no entity tag at all. A weak ETag cannot be sent, and a date must not stand in
+ * for it (two versions within the same second share a date): such a client sends no If-Range and
+ * checks each 206's validators instead.
  */
 export function ifRangeValue(v: Validators): string | undefined {
-  if (v.etag && !isWeakEtag(v.etag)) return v.etag;
+  if (v.etag) return isWeakEtag(v.etag) ? undefined : v.etag;
   return v.lastModified ?? undefined;
 }
 
-export type Comparison = "same" | "etag-flipped" | "changed";
-
 /**
- * Compares a response's validators with the download's. "etag-flipped" means the ETag differs but
- * length and Last-Modified agree: some CDNs give each edge node its own ETag for the same bytes.
+ * "etag-changed": the ETag differs while the length and Last-Modified agree. It is a change all
+ * the same (a file replaced within the second, or copied with its date kept), unless the bytes
+ * are proven the same; it is told apart only so that a server whose edges tag the same bytes
+ * differently can be recognised and handled without splicing.
  */
+export type Comparison = "same" | "etag-changed" | "changed";
+
+/** Compares a response's validators with the download's. */
 export function compareValidators(expected: Validators, actual: Validators): Comparison {
   if (expected.size !== null && actual.size !== null && expected.size !== actual.size) {
     return "changed";
@@ -38,9 +43,34 @@ export function compareValidators(expected: Validators, actual: Validators): Com
   const lastModifiedKnown = expected.lastModified !== null && actual.lastModified !== null;
   if (lastModifiedKnown && expected.lastModified !== actual.lastModified) return "changed";
   if (expected.etag !== null && actual.etag !== null && expected.etag !== actual.etag) {
-    return lastModifiedKnown ? "etag-flipped" : "changed";
+    return lastModifiedKnown ? "etag-changed" : "changed";
   }
   return "same";
+}
+
+/** A whole-object digest, as the server announced it (see digest-headers.ts). */
+export interface AnnouncedDigest {
+  algorithm: string;
+  hex: string;
+}
+
+/**
+ * Whether two responses provably carry the same bytes: both announce a whole-object digest of the
+ * same algorithm, and every such pair agrees.
+ */
+export function sameDigests(
+  expected: readonly AnnouncedDigest[],
+  actual: readonly AnnouncedDigest[],
+): boolean {
+  let agreed = false;
+  for (const a of expected) {
+    for (const b of actual) {
+      if (a.algorithm !== b.algorithm) continue;
+      if (a.hex !== b.hex) return false;
+      agreed = true;
+    }
+  }
+  return agreed;
 }
 
 export type RangeAnswer =

@@ -13,6 +13,11 @@ export interface FaultMatch {
   which?: "range" | "first" | "all";
   /** Apply at most this many times. @default unlimited */
   times?: number;
+  /**
+   * Let this many of the requests the rule considers pass first, as a presigned URL that expires
+   * mid-download does. @default 0
+   */
+  after?: number;
   /** Chance of applying to each request the rule considers. @default 1 */
   probability?: number;
 }
@@ -40,8 +45,10 @@ export type FaultAction =
   /**
    * Once this many body bytes of the file have been served in total, replace it with a new
    * version (new content, ETag and Last-Modified). Fires once; ignores the matchers.
+   * `keepDate`: the new version keeps the old Last-Modified (and length), as a file replaced within
+   * the same second, or copied with its mtime kept (rsync -a), does: only the ETag tells.
    */
-  | { kind: "replace-after"; bytes: number }
+  | { kind: "replace-after"; bytes: number; keepDate?: boolean }
   /** Throttle this response's body to `rate` bytes/s (on top of any per-connection rate). */
   | { kind: "slow"; rate: number };
 
@@ -82,6 +89,7 @@ export class FaultSet {
   #requests = 0;
   readonly #applied: number[];
   readonly #draws: number[];
+  readonly #considered: number[];
   readonly #replaced: boolean[];
 
   constructor(
@@ -90,6 +98,7 @@ export class FaultSet {
   ) {
     this.#applied = rules.map(() => 0);
     this.#draws = rules.map(() => 0);
+    this.#considered = rules.map(() => 0);
     this.#replaced = rules.map(() => false);
   }
 
@@ -101,6 +110,7 @@ export class FaultSet {
       if (which === "range" && !ctx.hasRangeHeader) continue;
       if (which === "first" && !first) continue;
       if (!canAct(rule, ctx)) continue;
+      if (this.#considered[i]!++ < (rule.after ?? 0)) continue;
       if (rule.times !== undefined && this.#applied[i]! >= rule.times) continue;
       if (rule.probability !== undefined && this.#draw(i) >= rule.probability) continue;
       this.#applied[i]!++;
@@ -109,13 +119,13 @@ export class FaultSet {
     return undefined;
   }
 
-  /** Whether a `replace-after` rule has just come due, now that `served` bytes have gone out. */
-  replacementDue(served: number): boolean {
-    let due = false;
+  /** The `replace-after` rule that has just come due, now that `served` bytes have gone out. */
+  replacementDue(served: number): Extract<FaultRule, { kind: "replace-after" }> | undefined {
+    let due: Extract<FaultRule, { kind: "replace-after" }> | undefined;
     for (const [i, rule] of this.rules.entries()) {
       if (rule.kind === "replace-after" && !this.#replaced[i] && served >= rule.bytes) {
         this.#replaced[i] = true;
-        due = true;
+        due ??= rule;
       }
     }
     return due;

@@ -15,6 +15,12 @@ export interface FileSpec {
   /** Send the ETag as weak (`W/`), which `If-Range` never matches. @default false */
   weakEtag?: boolean;
   /**
+   * Tag the same bytes differently on each connection, as some CDNs' edges do: the n-th
+   * connection the server accepted sends the ETag with `-e<n>` added inside its quotes, and
+   * honours only that one in `If-Range`. @default false
+   */
+  etagPerConnection?: boolean;
+  /**
    * `false`: a date in `If-Range` never matches, as Apache answers while Last-Modified is under a
    * minute old. @default true
    */
@@ -118,12 +124,14 @@ export class FileRegistry {
   /** Counts body bytes sent from the file; a due `replace-after` rule swaps in a new version. */
   noteServed(entry: FileEntry, bytes: number): void {
     entry.served += bytes;
-    if (!entry.faults.replacementDue(entry.served)) return;
-    const { spec, version } = entry.current;
+    const due = entry.faults.replacementDue(entry.served);
+    if (!due) return;
+    const { spec, version, lastModified } = entry.current;
     // Validators given explicitly would survive the change and hide it; `false` stays absent.
     const next: FileSpec = { ...spec, content: mutated(spec.content, version + 1) };
     if (spec.etag !== false) delete next.etag;
-    if (spec.lastModified !== false) delete next.lastModified;
+    if (due.keepDate && lastModified) next.lastModified = lastModified;
+    else if (spec.lastModified !== false) delete next.lastModified;
     entry.current = makeVersion(next, version + 1);
   }
 

@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { openContent, type Content } from "./content.js";
 import type { FaultRule } from "./faults.js";
-import type { FileRegistry } from "./files.js";
+import type { FileRegistry, FileVersion } from "./files.js";
 import { buildPlan, disturb, interpret, lengthOf, type Plan } from "./plan.js";
 import type { RequestLogEntry, ServerStats } from "./stats.js";
 import { TokenBucket, flushed, writePaced, type Pacing } from "./throttle.js";
@@ -21,6 +21,8 @@ export interface HandlerContext {
   latencyMs: number;
   redirects: ReadonlyMap<string, Redirect>;
   bucketOf(socket: Socket): TokenBucket | undefined;
+  /** Which accepted connection this is (0, 1, ...), for per-connection ETags. */
+  connectionOf(socket: Socket): number;
 }
 
 export function createHandler(ctx: HandlerContext) {
@@ -68,7 +70,7 @@ async function handle(
   const entry = ctx.files.get(path);
   if (!entry) return answerWith(404, { "content-type": "text/plain" }, "not found\n");
 
-  const file = entry.current;
+  const file = asSeenOn(entry.current, ctx.connectionOf(req.socket));
   // Node joins a repeated If-Range into one string (which matches nothing); only the type differs.
   const ifRange = req.headers["if-range"];
   const view = { method, range, ifRange: Array.isArray(ifRange) ? ifRange.join(", ") : ifRange };
@@ -132,4 +134,10 @@ async function sendBody(
       pacing.signal.addEventListener("abort", resolve, { once: true }),
     );
   }
+}
+
+/** The version as this connection sees it: with its own ETag when edges tag differently. */
+function asSeenOn(file: FileVersion, connection: number): FileVersion {
+  if (!file.spec.etagPerConnection || file.etag === undefined) return file;
+  return { ...file, etag: `${file.etag.slice(0, -1)}-e${connection}"` };
 }

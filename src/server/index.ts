@@ -74,6 +74,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RangeSer
   );
   const stats = createStats();
   const buckets = new WeakMap<Socket, TokenBucket>();
+  const connections = new WeakMap<Socket, number>();
   const sockets = new Set<Socket>();
   let accepted = 0;
 
@@ -83,6 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RangeSer
     latencyMs: options.latencyMs ?? 0,
     redirects,
     bucketOf: (socket) => buckets.get(socket),
+    connectionOf: (socket) => connections.get(socket) ?? 0,
   });
   let answering = 0;
   const limited: typeof handler = (request, response) => {
@@ -110,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RangeSer
     const rate = options.rates?.length
       ? options.rates[accepted % options.rates.length]!
       : (options.ratePerConnection ?? 0);
+    connections.set(socket, accepted);
     accepted++;
     if (rate > 0) buckets.set(socket, new TokenBucket(rate, performance.now()));
     stats.connectionsAccepted++;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   compareValidators,
   ifRangeValue,
+  sameDigests,
   interpretRangeResponse,
   validatorsOf,
 } from "../../src/core/validators.js";
@@ -14,9 +15,11 @@ const v = (etag: string | null, lastModified: string | null, size: number | null
   size,
 });
 
-test("If-Range uses a strong ETag, else Last-Modified, never a weak ETag", () => {
+test("If-Range: a strong ETag; a date only when no ETag is held; never a weak ETag", () => {
   assert.equal(ifRangeValue(v('"a"', DATE)), '"a"');
-  assert.equal(ifRangeValue(v('W/"a"', DATE)), DATE);
+  // RFC 9110 §13.1.5: no date while an entity tag is held, and a weak one cannot be sent.
+  assert.equal(ifRangeValue(v('W/"a"', DATE)), undefined);
+  assert.equal(ifRangeValue(v(null, DATE)), DATE);
   assert.equal(ifRangeValue(v('W/"a"', null)), undefined);
   assert.equal(ifRangeValue(v(null, null)), undefined);
 });
@@ -25,7 +28,8 @@ test("validator comparison", () => {
   const cases: [ReturnType<typeof v>, ReturnType<typeof v>, string][] = [
     [v('"a"', DATE), v('"a"', DATE), "same"],
     [v('"a"', DATE), v('"a"', DATE, 101), "changed"],
-    [v('"a"', DATE), v('"b"', DATE), "etag-flipped"],
+    [v('"a"', DATE), v('"b"', DATE), "etag-changed"],
+    [v('W/"a"', DATE), v('W/"b"', DATE), "etag-changed"],
     [v('"a"', null), v('"b"', null), "changed"],
     [v('"a"', DATE), v('"a"', "Wed, 02 Sep 2026 10:00:00 GMT"), "changed"],
     [v('"a"', DATE), v(null, DATE), "same"],
@@ -83,4 +87,18 @@ test("200 means the whole file; 416 carries the current size", () => {
     kind: "unsatisfiable",
     size: 0,
   });
+});
+
+test("digests prove the same bytes only when one algorithm is announced by both, and agrees", () => {
+  const md5 = (hex: string) => ({ algorithm: "md5", hex });
+  const crc = (hex: string) => ({ algorithm: "crc32c", hex });
+  const cases: [ReturnType<typeof md5>[], ReturnType<typeof md5>[], boolean][] = [
+    [[md5("aa")], [md5("aa")], true],
+    [[md5("aa")], [md5("bb")], false],
+    [[md5("aa")], [crc("aa")], false],
+    [[], [md5("aa")], false],
+    [[md5("aa"), crc("01")], [md5("aa"), crc("02")], false],
+    [[md5("aa"), crc("01")], [crc("01")], true],
+  ];
+  for (const [a, b, same] of cases) assert.equal(sameDigests(a, b), same, JSON.stringify([a, b]));
 });

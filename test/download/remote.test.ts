@@ -49,7 +49,7 @@ test("a file replaced mid-download without fixed chunks also ends as the new ver
   await assertContent(result.path, "w1~2", size);
 });
 
-test("a weak ETag is never sent as If-Range; Last-Modified is, and ranges still work", async (t) => {
+test("a weak ETag: no If-Range at all (never a date in its place), and ranges still work", async (t) => {
   const size = 2 * MiB;
   const lastModified = new Date(Date.UTC(2024, 5, 1, 12, 0, 0));
   const server = await serve(t, {
@@ -67,7 +67,7 @@ test("a weak ETag is never sent as If-Range; Last-Modified is, and ranges still 
   const later = server.stats.requestLog.slice(1);
   assert.ok(later.length > 0, "the file was split");
   for (const entry of later) {
-    assert.equal(entry.headers["if-range"], lastModified.toUTCString());
+    assert.equal(entry.headers["if-range"], undefined);
     assert.equal(entry.status, 206);
   }
 });
