@@ -31,8 +31,9 @@ test("a connection far slower than the others is closed and its lane reconnects"
   const [reconnect, ...more] = events.of("reconnect");
   assert.ok(reconnect, "the crawling connection was replaced");
   assert.equal(more.length, 0, "and only it: its replacement runs like the others");
+  // The crawler's pace is capped by the server (a busy machine only slows it further), while
+  // how fast the others ran is the machine's business: only the one bound is a fact.
   assert.ok(reconnect.bytesPerSecond < 64 * KiB, `at ${reconnect.bytesPerSecond} B/s`);
-  assert.ok(reconnect.othersBytesPerSecond > MiB, `others at ${reconnect.othersBytesPerSecond}`);
   assert.ok(sockets.peak <= 8, `never over -n: ${sockets.peak} at once`);
   assert.equal(events.of("retry").length, 0, "a replacement is not a failure");
 });

@@ -2,9 +2,12 @@
  * A plain node:http client for tests that need what fetch hides: a body cut short, the exact
  * headers, a fresh connection per request.
  */
+import dc from "node:diagnostics_channel";
+import { once } from "node:events";
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
+import net, { type Socket } from "node:net";
+import type { TestContext } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 
 export interface RawResponse {
@@ -91,14 +94,58 @@ export function wireGet(url: string, headers: Record<string, string> = {}): Prom
   });
 }
 
-/** Polls `condition` until it holds; a bounded wait for effects the server does not announce. */
+/**
+ * The server's side of each TCP connection accepted on `port` from now on, in order, seen through
+ * node's `net.server.socket` diagnostics channel: a test can wait on those sockets' own events
+ * instead of polling a server's counters for them to settle.
+ */
+export class AcceptedSockets {
+  readonly all: Socket[] = [];
+  #waiters: { n: number; resolve: (socket: Socket) => void }[] = [];
+
+  constructor(t: TestContext, port: number) {
+    const onSocket = (message: unknown): void => {
+      const socket = (message as { socket: Socket }).socket;
+      if (socket.localPort !== port) return;
+      this.all.push(socket);
+      for (const waiter of this.#waiters.filter((w) => w.n < this.all.length)) {
+        waiter.resolve(this.all[waiter.n]!);
+      }
+      this.#waiters = this.#waiters.filter((w) => w.n >= this.all.length);
+    };
+    dc.subscribe("net.server.socket", onSocket);
+    t.after(() => dc.unsubscribe("net.server.socket", onSocket));
+  }
+
+  /** The `n`-th connection accepted (0-based), once it is. */
+  nth(n: number): Promise<Socket> {
+    const socket = this.all[n];
+    if (socket) return Promise.resolve(socket);
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  /**
+   * Resolves once every connection accepted so far has closed. These listeners were added before
+   * the server's own, so its counters have caught up by the time this resolves.
+   */
+  async allClosed(): Promise<void> {
+    await Promise.all(
+      this.all.map((socket) => (socket.closed ? undefined : once(socket, "close"))),
+    );
+  }
+}
+
+/**
+ * Polls `condition` until it holds: for a state no event announces (never for "nothing changed
+ * for a while", which a busy machine can fake). The deadline only ends a wait that would hang.
+ */
 export async function eventually(
   condition: () => boolean,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 30_000,
 ): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition();) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(2);
+  for (const deadline = performance.now() + timeoutMs; !condition();) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(1);
   }
 }
