@@ -51,7 +51,7 @@ export interface CliResult {
 }
 
 /** Generous, because CI machines are slow and shared; a passing run takes a fraction of it. */
-export const DEFAULT_CLI_TIMEOUT_MS = 30_000;
+export const DEFAULT_CLI_TIMEOUT_MS = 90_000;
 
 /**
  * Runs `node dist/parget.mjs ...args` to completion (stdin closed). A run that outlives
@@ -143,7 +143,7 @@ export async function pollUntil(
   what: string,
   options: { timeoutMs?: number; intervalMs?: number; process?: ChildProcess } = {},
 ): Promise<void> {
-  const { timeoutMs = 10_000, intervalMs = 20 } = options;
+  const { timeoutMs = 30_000, intervalMs = 20 } = options;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
