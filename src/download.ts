@@ -17,7 +17,8 @@ import {
 } from "./errors.js";
 import { createUndiciTransport, type Transport } from "./io/transport.js";
 import { PartialFile } from "./io/files.js";
-import { RangePlanner } from "./core/planner.js";
+import { Journal, newGeneration } from "./io/journal.js";
+import { RangePlanner, type Extent } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { proxyFor } from "./core/proxy.js";
@@ -29,8 +30,10 @@ import {
   interpretRangeResponse,
   validatorsOf,
   type RangeAnswer,
+  type Validators,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
+import { mergeExtents } from "./core/journal.js";
 import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
@@ -252,9 +255,24 @@ class Download {
     ]);
     const needed = algorithmsNeeded(expected);
     const lanes = ranges ? this.#o.connections : 1;
-    const resumedBytes = resume ? totalBytes(resume.extents) : 0;
-
+    // A state of another start of this file (for another URL, or whose data is gone) must not
+    // outlive the data that this start empties.
+    if (!resume) await target.forget();
     const file = await PartialFile.open(target.partial, { resume: resume !== undefined, size });
+    const generation = resume?.generation ?? newGeneration();
+    let journal: Journal | undefined;
+    let done = resume?.extents;
+    if (answer.kind === "partial") {
+      const known = { ...validators, size: answer.size };
+      ({ journal, done } = await this.#openJournal(target, file, resume, known, generation).catch(
+        async (error: unknown) => {
+          await file.close().catch(() => {});
+          throw error;
+        },
+      ));
+    }
+    const resumedBytes = done ? totalBytes(done) : 0;
+
     const hasher = FrontierHasher.start(target.partial, needed.sequential);
     let planner: RangePlanner | undefined;
     let transfer: Transfer | undefined;
@@ -297,7 +315,6 @@ class Download {
       } else {
         const known = { ...validators, size };
         const crcs = needed.crc32c;
-        const done = resume?.extents.map((e) => ({ ...e }));
         if (done && crcs && !resume?.crcs) {
           // Written by a run that expected no CRC32C: read the extents back for theirs.
           for (const e of done) e.crc = await file.crc32c(e.start, e.end);
@@ -325,7 +342,11 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
-            saveState: (extents) => target.saveState(this.#url.href, known, { extents, crcs }),
+            saveState: async (extents) => {
+              await target.saveState(this.#url.href, known, { extents, crcs, generation });
+              journal?.covered(extents);
+            },
+            ...(journal ? { onWritten: journal.append.bind(journal) } : {}),
             ...(ranges && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -348,12 +369,12 @@ class Download {
         this.#verify(target, expected, needed.crc32c, planner, hasher),
         ranges ? file.sync() : undefined,
       ]);
-      await file.close();
+      await Promise.all([file.close(), journal?.close()]);
       if (ranges)
         await target.saveState(
           this.#url.href,
           { ...validators, size },
-          { extents: planner.extents(), crcs: needed.crc32c },
+          { extents: planner.extents(), crcs: needed.crc32c, generation },
           verified,
         );
       await target.publish(this.#o.overwrite);
@@ -366,12 +387,44 @@ class Download {
       });
     } catch (error) {
       progress.stop();
-      await file.close().catch(() => {});
+      await Promise.all([file.close().catch(() => {}), journal?.close()]);
       if (error instanceof RemoteChanged) await target.forget();
       throw error;
     } finally {
       await hasher.close();
     }
+  }
+
+  /**
+   * Opens the write journal, and adds the writes it proves are on disk to the state's extents. The
+   * journal counts only beside a state of its generation: a new one is saved before any write.
+   */
+  async #openJournal(
+    target: Target,
+    file: PartialFile,
+    resume: ResumeState | undefined,
+    validators: Validators & { size: number },
+    generation: string,
+  ): Promise<{ journal: Journal; done: Extent[] }> {
+    // A new state has no extents, so all of them have their CRCs.
+    const { extents = [], crcs = true } = resume ?? {};
+    const { journal, recovered } = await Journal.open(
+      target.journal,
+      generation,
+      file,
+      extents,
+      validators.size,
+    );
+    try {
+      if (resume?.generation !== generation) {
+        await target.saveState(this.#url.href, validators, { extents, crcs, generation });
+      }
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    // CRCs the state lacks are read back later, with the rest of its extents.
+    return { journal, done: mergeExtents(extents, recovered.extents, crc32cCombine) };
   }
 
   /** Compares the computed digests with the expected ones; a mismatch keeps the data, not the state. */

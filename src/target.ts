@@ -1,6 +1,6 @@
 /**
- * One download's files on disk: the final path, the partial data beside it, and its resume
- * state. Which state may be trusted, and the last step (publish) live here.
+ * One download's files on disk: the final path, the partial data beside it, its resume state and
+ * write journal. Which state may be trusted, and the last step (publish) live here.
  */
 import type { DownloadResult } from "./events.js";
 import type { Validators } from "./core/validators.js";
@@ -21,6 +21,7 @@ export class Target {
   readonly final: string;
   readonly partial: string;
   readonly state: string;
+  readonly journal: string;
 
   /** `name` is already sanitised; it is resolved strictly inside `dir`. */
   constructor(dir: string, name: string) {
@@ -28,6 +29,7 @@ export class Target {
     this.final = resolveInside(dir, name);
     this.partial = `${this.final}.parget`;
     this.state = `${this.final}.parget.state`;
+    this.journal = `${this.final}.parget.journal`;
   }
 
   /** The saved state, if it belongs to `url` and its data is still there. */
@@ -43,7 +45,7 @@ export class Target {
   async saveState(
     url: string,
     validators: Validators & { size: number },
-    { extents, crcs }: Pick<ResumeState, "extents" | "crcs">,
+    { extents, crcs, generation }: Pick<ResumeState, "extents" | "crcs" | "generation">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
@@ -55,13 +57,18 @@ export class Target {
       crcs,
     };
     if (verified) state.verified = verified;
+    if (generation) state.generation = generation;
     await replaceFileAtomically(this.state, encodeState(state));
   }
 
-  /** Removes the resume state (and a temporary a kill may have left): a rerun starts over. */
+  /**
+   * Removes the resume state (and a temporary a kill may have left), then its journal: a rerun
+   * starts over. A journal left alone by a kill in between names a generation no state will.
+   */
   async forget(): Promise<void> {
     await removeIfExists(this.state);
     await removeIfExists(temporaryOf(this.state));
+    await removeIfExists(this.journal);
   }
 
   async finalExists(): Promise<boolean> {

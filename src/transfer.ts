@@ -81,6 +81,8 @@ export interface TransferContext {
   ranges: boolean;
   /** Whether each write's CRC32C is computed, for a CRC32C the download expects. */
   crcs: boolean;
+  /** Called after each write lands, with its CRC32C (computed whenever this is set). */
+  onWritten?: (offset: number, length: number, crc: number) => void;
   /** Adaptive connections: how many lanes to run, up to run()'s count. Unset: all of them. */
   ramp?: ConnectionRamp;
 }
@@ -520,8 +522,9 @@ export class Transfer {
     const claim = planner.claim(segment, at, batch.length);
     if (!claim) return;
     const data = batch.subarray(claim.skip, claim.skip + claim.length);
-    const crc = this.#c.crcs ? crc32c(data) : 0;
+    const crc = this.#c.crcs || this.#c.onWritten ? crc32c(data) : 0;
     await file.write([data], claim.offset);
+    this.#c.onWritten?.(claim.offset, claim.length, crc);
     planner.written(segment, claim, crc);
     if (hasher.hashing) hasher.advance(planner.frontier);
     if (segment.pos >= segment.end) {

@@ -6,6 +6,7 @@
 import type { VerifiedDigest } from "../events.js";
 import type { Extent } from "./planner.js";
 import type { Validators } from "./validators.js";
+import { isGeneration } from "./journal.js";
 
 export interface ResumeState {
   url: string;
@@ -17,6 +18,11 @@ export interface ResumeState {
   crcs: boolean;
   /** Set once every byte is on disk and verified; the rename to the final path is all that is left. */
   verified?: VerifiedDigest[];
+  /**
+   * Names the run that began this partial file; its journal carries the same one, so a journal
+   * left by another version of the file is never read into this state. Absent in older states.
+   */
+  generation?: string;
 }
 
 const VERSION = 1;
@@ -31,6 +37,7 @@ export function encodeState(state: ResumeState): string {
     extents: state.extents.map((e) => [e.start, e.end, e.crc]),
     crcs: state.crcs,
     ...(state.verified ? { verified: state.verified } : {}),
+    ...(state.generation ? { generation: state.generation } : {}),
   });
 }
 
@@ -73,6 +80,9 @@ export function decodeState(text: string): ResumeState | undefined {
     crcs,
   };
   if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
+  const generation = r["generation"];
+  if (generation !== undefined && !isGeneration(generation)) return undefined;
+  if (generation !== undefined) state.generation = generation;
   return state;
 }
 
