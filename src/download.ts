@@ -18,7 +18,7 @@ import {
 import { createUndiciTransport, type Transport } from "./io/transport.js";
 import { PartialFile } from "./io/files.js";
 import { Journal, newGeneration } from "./io/journal.js";
-import { RangePlanner, type Extent } from "./core/planner.js";
+import { RangePlanner } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { proxyFor } from "./core/proxy.js";
@@ -30,10 +30,8 @@ import {
   interpretRangeResponse,
   validatorsOf,
   type RangeAnswer,
-  type Validators,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
-import { mergeExtents } from "./core/journal.js";
 import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
@@ -43,7 +41,7 @@ import { Transfer } from "./transfer.js";
 import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
-import { Target } from "./target.js";
+import { Target, type Resumable } from "./target.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -153,7 +151,7 @@ class Download {
       response.cancel();
       throw new Renamed(named);
     }
-    let resume: ResumeState | undefined;
+    let resume: Resumable | undefined;
     try {
       resume = await this.#resumable(target, state, probe);
       if (!resume && !this.#o.overwrite && (await target.finalExists()))
@@ -210,9 +208,9 @@ class Download {
    */
   async #resumable(
     target: Target,
-    state: ResumeState | undefined,
+    state: Resumable | undefined,
     probe: Probe,
-  ): Promise<ResumeState | undefined> {
+  ): Promise<Resumable | undefined> {
     const { answer, first } = probe;
     if (!state) {
       // `bytes=0-` is unsatisfiable only for an empty file.
@@ -242,7 +240,7 @@ class Download {
   async #fetch(
     target: Target,
     probe: Probe,
-    resume: ResumeState | undefined,
+    resume: Resumable | undefined,
   ): Promise<DownloadResult> {
     const { first, answer } = probe;
     const { response } = first;
@@ -260,17 +258,17 @@ class Download {
     if (!resume) await target.forget();
     const file = await PartialFile.open(target.partial, { resume: resume !== undefined, size });
     const generation = resume?.generation ?? newGeneration();
-    let journal: Journal | undefined;
-    let done = resume?.extents;
-    if (answer.kind === "partial") {
+    const journal = ranges
+      ? await Journal.open(target.journal, generation, resume?.journalled ?? [])
+      : undefined;
+    if (answer.kind === "partial" && !resume) {
       const known = { ...validators, size: answer.size };
-      ({ journal, done } = await this.#openJournal(target, file, resume, known, generation).catch(
-        async (error: unknown) => {
-          await file.close().catch(() => {});
-          throw error;
-        },
-      ));
+      await target.begin(this.#url.href, known, generation).catch(async (error: unknown) => {
+        await Promise.all([file.close().catch(() => {}), journal?.close()]);
+        throw error;
+      });
     }
+    const done = resume?.extents.map((e) => ({ ...e }));
     const resumedBytes = done ? totalBytes(done) : 0;
 
     const hasher = FrontierHasher.start(target.partial, needed.sequential);
@@ -393,38 +391,6 @@ class Download {
     } finally {
       await hasher.close();
     }
-  }
-
-  /**
-   * Opens the write journal, and adds the writes it proves are on disk to the state's extents. The
-   * journal counts only beside a state of its generation: a new one is saved before any write.
-   */
-  async #openJournal(
-    target: Target,
-    file: PartialFile,
-    resume: ResumeState | undefined,
-    validators: Validators & { size: number },
-    generation: string,
-  ): Promise<{ journal: Journal; done: Extent[] }> {
-    // A new state has no extents, so all of them have their CRCs.
-    const { extents = [], crcs = true } = resume ?? {};
-    const { journal, recovered } = await Journal.open(
-      target.journal,
-      generation,
-      file,
-      extents,
-      validators.size,
-    );
-    try {
-      if (resume?.generation !== generation) {
-        await target.saveState(this.#url.href, validators, { extents, crcs, generation });
-      }
-    } catch (error) {
-      await journal.close();
-      throw error;
-    }
-    // CRCs the state lacks are read back later, with the rest of its extents.
-    return { journal, done: mergeExtents(extents, recovered.extents, crc32cCombine) };
   }
 
   /** Compares the computed digests with the expected ones; a mismatch keeps the data, not the state. */

@@ -7,6 +7,9 @@ import type { Validators } from "./core/validators.js";
 import { FileSystemError } from "./errors.js";
 import { resolveInside } from "./core/filename.js";
 import { decodeState, encodeState, type ResumeState } from "./core/state.js";
+import { mergeExtents, type JournalRecord } from "./core/journal.js";
+import { crc32cCombine } from "./integrity/crc32c.js";
+import { recoverWrites } from "./io/journal.js";
 import {
   exists,
   publish,
@@ -15,6 +18,12 @@ import {
   replaceFileAtomically,
   temporaryOf,
 } from "./io/files.js";
+
+/** A saved state, with the writes its journal proves are on disk merged into its extents. */
+export interface Resumable extends ResumeState {
+  /** The journal records behind those writes: the journal keeps them until a state covers them. */
+  journalled: JournalRecord[];
+}
 
 export class Target {
   readonly name: string;
@@ -32,14 +41,24 @@ export class Target {
     this.journal = `${this.final}.parget.journal`;
   }
 
-  /** The saved state, if it belongs to `url` and its data is still there. */
-  async loadState(url: string): Promise<ResumeState | undefined> {
+  /**
+   * The saved state, if it belongs to `url` and its data is still there, with the writes since its
+   * checkpoint that the journal proves. The resume starts from there, its first request included.
+   */
+  async loadState(url: string): Promise<Resumable | undefined> {
     const text = await readTextIfExists(this.state);
     const state = text === undefined ? undefined : decodeState(text);
     if (!state || state.url !== url) return undefined;
-    if (await exists(this.partial)) return state;
-    // Killed after the rename, before the state was removed: the download is already done.
-    return state.verified && (await exists(this.final)) ? state : undefined;
+    if (state.verified) {
+      // Killed after the rename, before the state was removed: the download is already done.
+      const there = (await exists(this.partial)) || (await exists(this.final));
+      return there ? { ...state, journalled: [] } : undefined;
+    }
+    if (!(await exists(this.partial))) return undefined;
+    const recovered = await recoverWrites(this.journal, this.partial, state);
+    // CRCs of a state that kept none are read back later, with the rest of its extents.
+    const extents = mergeExtents(state.extents, recovered.extents, crc32cCombine);
+    return { ...state, extents, journalled: recovered.records };
   }
 
   async saveState(
@@ -59,6 +78,24 @@ export class Target {
     if (verified) state.verified = verified;
     if (generation) state.generation = generation;
     await replaceFileAtomically(this.state, encodeState(state));
+  }
+
+  /**
+   * Marks an emptied partial file as this download's, before its first write: a state with no
+   * extents and the journal's generation. It claims no bytes, so it needs no flush; what a kill
+   * leaves in the journal from then on counts.
+   */
+  async begin(url: string, validators: Validators & { size: number }, generation: string) {
+    const state: ResumeState = {
+      url,
+      size: validators.size,
+      etag: validators.etag,
+      lastModified: validators.lastModified,
+      extents: [],
+      crcs: true,
+      generation,
+    };
+    await replaceFileAtomically(this.state, encodeState(state), { durable: false });
   }
 
   /**

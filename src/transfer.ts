@@ -41,6 +41,11 @@ import type { ConnectionRamp } from "./core/ramp.js";
 const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
   Math.min(1024 * 1024, Math.max(128 * 1024, WRITE_BUDGET / 2 / lanes));
+/**
+ * A batch is written once its first byte is this old, full or not: a kill loses what a lane holds
+ * unwritten, and a slow connection would hold a batch for seconds. Fast lanes fill theirs sooner.
+ */
+const BATCH_AGE_MS = 20;
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
 const IDLE_RECHECK_MS = 100;
 /** How often the adaptive connection count is fed the bytes received. */
@@ -446,13 +451,15 @@ export class Transfer {
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
+    let batchSince = 0;
     let filling = 0;
     let filled = 0;
     let writing: Promise<void> | undefined;
     this.#receiving++;
     try {
       for await (const chunk of response.body) {
-        received(speed, chunk.length, performance.now());
+        const now = performance.now();
+        received(speed, chunk.length, now);
         this.#received += chunk.length;
         let data = chunk;
         // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
@@ -461,7 +468,7 @@ export class Transfer {
           data = data.subarray(stale);
           at += stale;
         }
-        if (filled === 0) batchAt = at;
+        if (filled === 0) [batchAt, batchSince] = [at, now];
         while (data.length > 0) {
           const buffer = buffers[filling]!;
           const copied = Math.min(data.length, buffer.length - filled);
@@ -469,14 +476,15 @@ export class Transfer {
           filled += copied;
           at += copied;
           data = data.subarray(copied);
-          if (filled < buffer.length && at < segment.end) continue;
+          if (filled < buffer.length && at < segment.end && now - batchSince < BATCH_AGE_MS)
+            continue;
           await writing;
           writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
           // A failed write is reported by the next await; until then it must not go unhandled.
           writing.catch(() => {});
           filling = 1 - filling;
           filled = 0;
-          batchAt = at;
+          [batchAt, batchSince] = [at, now];
           if (at >= segment.end) break;
         }
         // Complete, stolen below where this response runs, or overtaken: stop reading.

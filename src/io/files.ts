@@ -137,15 +137,20 @@ export const temporaryOf = (path: string): string => `${path}.tmp`;
 
 /**
  * Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never
- * half. Callers never run two at once for one path; a temporary left by a kill is reused.
+ * half. Callers never run two at once for one path; a temporary left by a kill is reused. Only a
+ * `durable` replace survives a power loss too.
  */
-export async function replaceFileAtomically(path: string, text: string): Promise<void> {
+export async function replaceFileAtomically(
+  path: string,
+  text: string,
+  { durable = true } = {},
+): Promise<void> {
   const temporary = temporaryOf(path);
   await guard("save state to", path, async () => {
     const handle = await open(temporary, "w");
     try {
       await handle.writeFile(text);
-      await handle.datasync();
+      if (durable) await handle.datasync();
     } finally {
       await handle.close();
     }

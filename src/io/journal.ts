@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { open, readFile, type FileHandle } from "node:fs/promises";
 import { crc32c } from "../integrity/crc32c.js";
 import type { Extent } from "../core/planner.js";
+import type { ResumeState } from "../core/state.js";
 import {
   HEADER_BYTES,
   decodeJournal,
@@ -17,7 +18,9 @@ import {
   type JournalRecord,
   type Recovery,
 } from "../core/journal.js";
-import type { PartialFile } from "./files.js";
+import { fileSystemError } from "./files.js";
+
+const READ_BLOCK = 1024 * 1024;
 
 /** A fresh generation, for a partial file started from nothing (or by an older version). */
 export const newGeneration = (): string => randomBytes(16).toString("hex");
@@ -48,38 +51,27 @@ export class Journal {
   }
 
   /**
-   * Opens the journal at `path` for `generation`, and returns with it the writes it proves are on
-   * disk beyond the state's `extents` (none when it belongs to another generation). The file is
-   * then rewritten with those records alone, in place: a kill halfway leaves valid records only.
+   * Opens the journal at `path` for `generation`, keeping only `records` (those that proved true
+   * beyond the durable state): rewritten in place, so a kill halfway leaves valid records only. A
+   * journal of another generation, or with nothing to keep, starts empty.
    */
-  static async open(
-    path: string,
-    generation: string,
-    file: PartialFile,
-    extents: readonly Extent[],
-    size: number,
-  ): Promise<{ journal: Journal; recovered: Recovery }> {
-    const bytes = await readFile(path).catch(() => Buffer.alloc(0));
-    const records = decodeJournal(bytes, generation, crc32c);
-    const recovered = await recoverExtents(extents, records, size, (start, end) =>
-      file.crc32c(start, end),
-    );
+  static async open(path: string, generation: string, records: JournalRecord[]): Promise<Journal> {
     let handle: FileHandle | undefined;
     try {
       if (records.length > 0) {
         handle = await open(path, "r+");
       } else {
         handle = await open(path, "w");
-        await handle.write(encodeHeader(generation), 0, HEADER_BYTES, 0);
+        await writeAll(handle, encodeHeader(generation), 0);
       }
     } catch {
       await handle?.close().catch(() => {});
       handle = undefined;
     }
-    const journal = new Journal(generation, handle, HEADER_BYTES, recovered.records);
+    const journal = new Journal(generation, handle, HEADER_BYTES, [...records]);
     journal.#compact = records.length > 0;
     journal.#pump();
-    return { journal, recovered };
+    return journal;
   }
 
   /** Records a write that has just completed. */
@@ -139,6 +131,45 @@ export class Journal {
       this.#handle = undefined;
     }
   }
+}
+
+/**
+ * The writes the journal at `path` proves are in the data file `data` beyond the state's extents:
+ * each record of the state's generation is checked against the bytes read back.
+ */
+export async function recoverWrites(
+  path: string,
+  data: string,
+  state: ResumeState,
+): Promise<Recovery> {
+  const bytes = state.generation ? await readFile(path).catch(() => undefined) : undefined;
+  const records = bytes ? decodeJournal(bytes, state.generation!, crc32c) : [];
+  if (records.length === 0) return { extents: [], records: [] };
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(data, "r");
+    const file = handle;
+    return await recoverExtents(state.extents, records, state.size, (start, end) =>
+      crc32cOf(file, start, end),
+    );
+  } catch (error) {
+    throw fileSystemError("read", data, error);
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/** CRC32C of [start, end) of the file; a file that ends early gives the CRC of what is there. */
+async function crc32cOf(handle: FileHandle, start: number, end: number): Promise<number> {
+  const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
+  let crc = 0;
+  for (let at = start; at < end;) {
+    const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
+    if (bytesRead === 0) break;
+    crc = crc32c(block.subarray(0, bytesRead), crc);
+    at += bytesRead;
+  }
+  return crc;
 }
 
 async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
