@@ -99,13 +99,13 @@ export class Target {
   }
 
   /**
-   * Removes the resume state (and a temporary a kill may have left), then its journal: a rerun
-   * starts over. A journal left alone by a kill in between names a generation no state will.
+   * Removes the journal, then the resume state (and a temporary a kill may have left): a rerun
+   * starts over. A kill in between leaves a state that is still true without its journal.
    */
   async forget(): Promise<void> {
+    await removeIfExists(this.journal);
     await removeIfExists(this.state);
     await removeIfExists(temporaryOf(this.state));
-    await removeIfExists(this.journal);
   }
 
   async finalExists(): Promise<boolean> {

@@ -42,8 +42,9 @@ const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
   Math.min(1024 * 1024, Math.max(128 * 1024, WRITE_BUDGET / 2 / lanes));
 /**
- * A batch is written once its first byte is this old, full or not: a kill loses what a lane holds
- * unwritten, and a slow connection would hold a batch for seconds. Fast lanes fill theirs sooner.
+ * A batch is written once its first byte is this old, full or not, and at once when its chunk came
+ * after a pause this long: a kill loses what a lane holds unwritten, and a slow connection would
+ * hold a batch for seconds. Fast lanes fill theirs sooner.
  */
 const BATCH_AGE_MS = 20;
 /** An idle lane looks for a straggler again this often, or as soon as a segment finishes. */
@@ -452,6 +453,7 @@ export class Transfer {
     let at = offset;
     let batchAt = at;
     let batchSince = 0;
+    let previousChunk = -Infinity;
     let filling = 0;
     let filled = 0;
     let writing: Promise<void> | undefined;
@@ -459,6 +461,8 @@ export class Transfer {
     try {
       for await (const chunk of response.body) {
         const now = performance.now();
+        const slow = now - previousChunk >= BATCH_AGE_MS;
+        previousChunk = now;
         received(speed, chunk.length, now);
         this.#received += chunk.length;
         let data = chunk;
@@ -476,8 +480,8 @@ export class Transfer {
           filled += copied;
           at += copied;
           data = data.subarray(copied);
-          if (filled < buffer.length && at < segment.end && now - batchSince < BATCH_AGE_MS)
-            continue;
+          const young = !slow && now - batchSince < BATCH_AGE_MS;
+          if (filled < buffer.length && at < segment.end && young) continue;
           await writing;
           writing = this.#flush(segment, batchAt, buffer.subarray(0, filled));
           // A failed write is reported by the next await; until then it must not go unhandled.

@@ -88,7 +88,8 @@ test("a journal cut or damaged anywhere yields only records that were written", 
       fc.array(record, { maxLength: 20 }),
       fc.nat(),
       fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }))),
-      (records, cut, damage) => {
+      (drawn, cut, damage) => {
+        const records = drawn.map((r) => ({ ...r }));
         let bytes = journal(records);
         bytes = bytes.subarray(0, cut % (bytes.length + 1));
         if (damage && bytes.length > 0) {
