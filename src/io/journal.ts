@@ -29,7 +29,7 @@ export class Journal {
   readonly #generation: string;
   #handle: FileHandle | undefined;
   /** Where the next record goes: always just past the last whole record. */
-  #end: number;
+  #end = HEADER_BYTES;
   /** Every record the journal must keep: those the last durable state does not cover. */
   #records: JournalRecord[];
   /** Records not yet handed to the kernel. */
@@ -41,12 +41,10 @@ export class Journal {
   private constructor(
     generation: string,
     handle: FileHandle | undefined,
-    end: number,
     records: JournalRecord[],
   ) {
     this.#generation = generation;
     this.#handle = handle;
-    this.#end = end;
     this.#records = records;
   }
 
@@ -68,7 +66,7 @@ export class Journal {
       await handle?.close().catch(() => {});
       handle = undefined;
     }
-    const journal = new Journal(generation, handle, HEADER_BYTES, [...records]);
+    const journal = new Journal(generation, handle, [...records]);
     journal.#compact = records.length > 0;
     journal.#pump();
     return journal;
@@ -142,8 +140,9 @@ export async function recoverWrites(
   data: string,
   state: ResumeState,
 ): Promise<Recovery> {
-  const bytes = state.generation ? await readFile(path).catch(() => undefined) : undefined;
-  const records = bytes ? decodeJournal(bytes, state.generation!, crc32c) : [];
+  const { generation } = state;
+  const bytes = generation ? await readFile(path).catch(() => undefined) : undefined;
+  const records = generation && bytes ? decodeJournal(bytes, generation, crc32c) : [];
   if (records.length === 0) return { extents: [], records: [] };
   let handle: FileHandle | undefined;
   try {
