@@ -9,7 +9,13 @@ import path from "node:path";
 import { test, type TestContext } from "node:test";
 import { download } from "../../src/index.js";
 import { generateContent, type RangeServer } from "../../src/server/index.js";
-import { encodeHeader, encodeRecords, type JournalRecord } from "../../src/core/journal.js";
+import {
+  decodeJournal,
+  encodeHeader,
+  encodeRecords,
+  type JournalRecord,
+} from "../../src/core/journal.js";
+import { Journal } from "../../src/io/journal.js";
 import { encodeState, type ResumeState } from "../../src/core/state.js";
 import { crc32c } from "../../src/integrity/crc32c.js";
 import { serve } from "../helpers/server.js";
@@ -182,4 +188,29 @@ test("an interrupted download leaves a state and a journal of one generation", a
   assert.ok(journal.subarray(0, 20).equals(encodeHeader(saved.generation!)));
   // The last checkpoint covers every write, so the journal keeps none of them.
   assert.equal(journal.length, 20);
+});
+
+test("the journal file: records land in order; a durable state's extents drop theirs", async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, "f.bin.parget.journal");
+  const read = async (): Promise<JournalRecord[]> =>
+    decodeJournal(await readFile(file), GENERATION, crc32c);
+  const at = (offset: number, crc: number): JournalRecord => ({ offset, length: 10, crc });
+  let journal = await Journal.open(file, GENERATION, []);
+  journal.append(10, 10, 1);
+  journal.append(30, 10, 2);
+  journal.append(50, 10, 3);
+  await journal.close();
+  assert.deepEqual(await read(), [at(10, 1), at(30, 2), at(50, 3)]);
+
+  // A rerun keeps what it recovered; once a state covering [0, 40) is durable, those go.
+  journal = await Journal.open(file, GENERATION, await read());
+  journal.covered([{ start: 0, end: 40, crc: 0 }]);
+  journal.append(70, 10, 4);
+  await journal.close();
+  assert.deepEqual(await read(), [at(50, 3), at(70, 4)]);
+
+  // Opened for another generation, it starts empty.
+  await (await Journal.open(file, "ffeeddccbbaa99887766554433221100", [])).close();
+  assert.deepEqual(await read(), []);
 });
