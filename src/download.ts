@@ -32,7 +32,7 @@ import {
   type RangeAnswer,
 } from "./core/validators.js";
 import { parseServerDigests } from "./core/digest-headers.js";
-import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
+import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
@@ -326,6 +326,9 @@ class Download {
           maxPiece: this.#o.maxPieceSize,
           ...(crcs ? { combine: crc32cCombine } : {}),
         });
+        // The CRC32C addon takes ~60 ms to load: now, while only the first response streams, not
+        // at the first write, when every connection's response piles up behind it.
+        if (journal) crc32c(new Uint8Array(0));
         transfer = new Transfer(
           {
             transport: this.#transport,
