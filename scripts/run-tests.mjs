@@ -23,14 +23,21 @@ function run(files, concurrency) {
     ["--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
-  let tail = "";
+  // The summary's count ("ℹ tests N") comes before the failures' details, which may be long.
+  let text = "";
+  let tests = 0;
   child.stdout.on("data", (chunk) => {
     process.stdout.write(chunk);
-    tail = (tail + chunk.toString()).slice(-4096);
+    text = (text + chunk.toString()).slice(-4096);
+    const counted = /^ℹ tests (\d+)\n/m.exec(text);
+    if (counted) {
+      tests = Number(counted[1]);
+      text = text.slice(counted.index + counted[0].length);
+    }
   });
   return new Promise((resolve) => {
     child.on("close", (code) => {
-      resolve({ code: code ?? 1, tests: Number(/tests (\d+)/.exec(tail)?.[1] ?? 0) });
+      resolve({ code: code ?? 1, tests });
     });
   });
 }

@@ -17,6 +17,7 @@ import {
 } from "./errors.js";
 import { createUndiciTransport, type Transport } from "./io/transport.js";
 import { PartialFile } from "./io/files.js";
+import { Journal, newGeneration } from "./io/journal.js";
 import { RangePlanner } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
@@ -28,7 +29,7 @@ import { ifRangeValue, validatorsOf } from "./core/validators.js";
 import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
 import { parseServerDigests } from "./core/digest-headers.js";
 import { withChecksumMode } from "./core/checksum-mode.js";
-import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
+import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
@@ -37,7 +38,7 @@ import { Transfer } from "./transfer.js";
 import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
-import { Target } from "./target.js";
+import { Target, type Resumable } from "./target.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -112,7 +113,7 @@ function guardHandler(handler: (event: DownloadEvent) => void): (event: Download
 interface Plan {
   ranges: boolean;
   size: number | null;
-  resume: ResumeState | undefined;
+  resume: Resumable | undefined;
 }
 
 /** The first request's outcome: the response (lane 0's first segment) and how to read it. */
@@ -307,7 +308,7 @@ class Download {
    */
   async #resumable(
     target: Target,
-    state: ResumeState | undefined,
+    state: Resumable | undefined,
     { verdict }: Probe,
   ): Promise<Plan> {
     if (!state) {
@@ -349,9 +350,26 @@ class Download {
     const expected = dedupeDigests([...this.#o.checksums, ...announced]);
     const needed = algorithmsNeeded(expected);
     const lanes = ranges && !this.#single ? this.#o.connections : 1;
-    const resumedBytes = resume ? totalBytes(resume.extents) : 0;
-
+    // A state of another start of this file (for another URL, or whose data is gone) must not
+    // outlive the data that this start empties.
+    if (!resume) await target.forget();
     const file = await PartialFile.open(target.partial, { resume: resume !== undefined });
+    const generation = resume?.generation ?? newGeneration();
+    const journal = ranges
+      ? await Journal.open(target.journal, generation, resume?.journalled ?? [])
+      : undefined;
+    if (ranges && size !== null && !resume) {
+      const known = { ...validators, size };
+      await target
+        .begin(this.#identity, known, { expected: announced, generation })
+        .catch(async (error: unknown) => {
+          await Promise.all([file.close().catch(() => {}), journal?.close()]);
+          throw error;
+        });
+    }
+    const done = resume?.extents.map((e) => ({ ...e }));
+    const resumedBytes = done ? totalBytes(done) : 0;
+
     const hasher = FrontierHasher.start(target.partial, needed.sequential);
     let planner: RangePlanner | undefined;
     let transfer: Transfer | undefined;
@@ -394,7 +412,6 @@ class Download {
       } else {
         const known = { ...validators, size };
         const crcs = needed.crc32c;
-        const done = resume?.extents.map((e) => ({ ...e }));
         if (done && crcs && !resume?.crcs) {
           // Written by a run that expected no CRC32C: read the extents back for theirs.
           for (const e of done) e.crc = await file.crc32c(e.start, e.end);
@@ -408,6 +425,9 @@ class Download {
           maxPiece: this.#o.maxPieceSize,
           ...(crcs ? { combine: crc32cCombine } : {}),
         });
+        // The CRC32C addon takes ~60 ms to load: now, while only the first response streams, not
+        // at the first write, when every connection's response piles up behind it.
+        if (journal) crc32c(new Uint8Array(0));
         transfer = new Transfer(
           {
             transport: this.#transport,
@@ -422,8 +442,16 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
-            saveState: (extents) =>
-              target.saveState(this.#identity, known, { extents, crcs, expected: announced }),
+            saveState: async (extents) => {
+              await target.saveState(this.#identity, known, {
+                extents,
+                crcs,
+                expected: announced,
+                generation,
+              });
+              journal?.covered(extents);
+            },
+            ...(journal ? { onWritten: journal.append.bind(journal) } : {}),
             ...(ranges && !this.#single && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
@@ -446,12 +474,12 @@ class Download {
         this.#verify(target, expected, needed.crc32c, planner, hasher),
         ranges ? file.sync() : undefined,
       ]);
-      await file.close();
+      await Promise.all([file.close(), journal?.close()]);
       if (ranges)
         await target.saveState(
           this.#identity,
           { ...validators, size },
-          { extents: planner.extents(), crcs: needed.crc32c, expected: announced },
+          { extents: planner.extents(), crcs: needed.crc32c, expected: announced, generation },
           verified,
         );
       await target.publish(this.#o.overwrite);
@@ -464,7 +492,7 @@ class Download {
       });
     } catch (error) {
       progress.stop();
-      await file.close().catch(() => {});
+      await Promise.all([file.close().catch(() => {}), journal?.close()]);
       if (error instanceof RemoteChanged) await target.forget();
       throw error;
     } finally {

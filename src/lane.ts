@@ -25,6 +25,13 @@ import { ended, received, type LaneSpeeds } from "./speeds.js";
 import type { Transport } from "./io/transport.js";
 import type { DownloadEvent } from "./events.js";
 
+/**
+ * A batch is written once its first byte is this old, full or not, and at once when its chunk came
+ * after a pause this long: a kill loses what a lane holds unwritten (the journal records only
+ * writes), and a slow connection would hold a batch for seconds. Fast lanes fill theirs sooner.
+ */
+const BATCH_AGE_MS = 20;
+
 /** A response on its way to a segment (the first request's becomes lane 0's first segment). */
 export interface FirstResponse {
   response: TransportResponse;
@@ -304,6 +311,9 @@ export class Lane {
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
+    /** When the batch being filled got its first byte, and when the last chunk arrived. */
+    let batchSince = 0;
+    let previousChunk = host.clock.now();
     let filling = 0;
     let filled = 0;
     let writing: Promise<void> | undefined;
@@ -311,7 +321,10 @@ export class Lane {
     try {
       try {
         for await (const chunk of response.body) {
-          received(speed, chunk.length, host.clock.now());
+          const now = host.clock.now();
+          const afterPause = now - previousChunk >= BATCH_AGE_MS;
+          previousChunk = now;
+          received(speed, chunk.length, now);
           host.received(chunk.length);
           reached.at += chunk.length;
           let data = chunk;
@@ -321,7 +334,7 @@ export class Lane {
             data = data.subarray(stale);
             at += stale;
           }
-          if (filled === 0) batchAt = at;
+          if (filled === 0) [batchAt, batchSince] = [at, now];
           while (data.length > 0) {
             const buffer = buffers[filling]!;
             const copied = Math.min(data.length, buffer.length - filled);
@@ -329,14 +342,15 @@ export class Lane {
             filled += copied;
             at += copied;
             data = data.subarray(copied);
-            if (filled < buffer.length && at < segment.end) continue;
+            const young = !afterPause && now - batchSince < BATCH_AGE_MS;
+            if (filled < buffer.length && at < segment.end && young) continue;
             await writing;
             writing = host.write(segment, batchAt, buffer.subarray(0, filled));
             // A failed write is reported by the next await; until then it must not go unhandled.
             writing.catch(() => {});
             filling = 1 - filling;
             filled = 0;
-            batchAt = at;
+            [batchAt, batchSince] = [at, now];
             if (at >= segment.end) break;
           }
           // Complete, stolen below where this response runs, or overtaken: stop reading.

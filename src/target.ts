@@ -1,12 +1,15 @@
 /**
- * One download's files on disk: the final path, the partial data beside it, and its resume
- * state. Which state may be trusted, and the last step (publish) live here.
+ * One download's files on disk: the final path, the partial data beside it, its resume state and
+ * write journal. Which state may be trusted, and the last step (publish) live here.
  */
 import type { DownloadResult } from "./events.js";
 import type { Validators } from "./core/validators.js";
 import { FileSystemError } from "./errors.js";
 import { resolveInside } from "./core/filename.js";
 import { decodeState, encodeState, type ResumeState } from "./core/state.js";
+import { mergeExtents, type JournalRecord } from "./core/journal.js";
+import { crc32cCombine } from "./integrity/crc32c.js";
+import { recoverWrites } from "./io/journal.js";
 import {
   exists,
   publish,
@@ -16,11 +19,18 @@ import {
   temporaryOf,
 } from "./io/files.js";
 
+/** A saved state, with the writes its journal proves are on disk merged into its extents. */
+export interface Resumable extends ResumeState {
+  /** The journal records behind those writes: the journal keeps them until a state covers them. */
+  journalled: JournalRecord[];
+}
+
 export class Target {
   readonly name: string;
   readonly final: string;
   readonly partial: string;
   readonly state: string;
+  readonly journal: string;
 
   /** `name` is already sanitised; it is resolved strictly inside `dir`. */
   constructor(dir: string, name: string) {
@@ -28,26 +38,40 @@ export class Target {
     this.final = resolveInside(dir, name);
     this.partial = `${this.final}.parget`;
     this.state = `${this.final}.parget.state`;
+    this.journal = `${this.final}.parget.journal`;
   }
 
   /**
-   * The saved state, if it belongs to the object `identity` names (core/secrets, resumeIdentity)
-   * and its data is still there.
+   * The saved state, if it belongs to the object `identity` names (core/secrets,
+   * resumeIdentity) and its data is still there, with the writes since its
+   * checkpoint that the journal proves. The resume starts from there, its first request included.
    */
-  async loadState(identity: string): Promise<ResumeState | undefined> {
+  async loadState(identity: string): Promise<Resumable | undefined> {
     const text = await readTextIfExists(this.state);
     const state = text === undefined ? undefined : decodeState(text);
     if (!state || state.url !== identity) return undefined;
-    if (await exists(this.partial)) return state;
-    // Killed after the rename, before the state was removed: the download is already done.
-    return state.verified && (await exists(this.final)) ? state : undefined;
+    if (state.verified) {
+      // Killed after the rename, before the state was removed: the download is already done.
+      const there = (await exists(this.partial)) || (await exists(this.final));
+      return there ? { ...state, journalled: [] } : undefined;
+    }
+    if (!(await exists(this.partial))) return undefined;
+    const recovered = await recoverWrites(this.journal, this.partial, state);
+    // CRCs of a state that kept none are read back later, with the rest of its extents.
+    const extents = mergeExtents(state.extents, recovered.extents, crc32cCombine);
+    return { ...state, extents, journalled: recovered.records };
   }
 
   /** `identity` is the URL as resumeIdentity gives it: the state file holds no credentials. */
   async saveState(
     identity: string,
     validators: Validators & { size: number },
-    { extents, crcs, expected }: Pick<ResumeState, "extents" | "crcs" | "expected">,
+    {
+      extents,
+      crcs,
+      expected,
+      generation,
+    }: Pick<ResumeState, "extents" | "crcs" | "expected" | "generation">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
     const state: ResumeState = {
@@ -60,11 +84,39 @@ export class Target {
       expected,
     };
     if (verified) state.verified = verified;
+    if (generation) state.generation = generation;
     await replaceFileAtomically(this.state, encodeState(state));
   }
 
-  /** Removes the resume state (and a temporary a kill may have left): a rerun starts over. */
+  /**
+   * Marks an emptied partial file as this download's, before its first write: a state with no
+   * extents and the journal's generation. It claims no bytes, so it needs no flush; what a kill
+   * leaves in the journal from then on counts.
+   */
+  async begin(
+    identity: string,
+    validators: Validators & { size: number },
+    { expected, generation }: Pick<ResumeState, "expected"> & { generation: string },
+  ): Promise<void> {
+    const state: ResumeState = {
+      url: identity,
+      size: validators.size,
+      etag: validators.etag,
+      lastModified: validators.lastModified,
+      extents: [],
+      crcs: true,
+      expected,
+      generation,
+    };
+    await replaceFileAtomically(this.state, encodeState(state), { durable: false });
+  }
+
+  /**
+   * Removes the journal, then the resume state (and a temporary a kill may have left): a rerun
+   * starts over. A kill in between leaves a state that is still true without its journal.
+   */
   async forget(): Promise<void> {
+    await removeIfExists(this.journal);
     await removeIfExists(this.state);
     await removeIfExists(temporaryOf(this.state));
   }

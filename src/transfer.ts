@@ -308,7 +308,7 @@ export class Transfer implements LaneHost {
     const claim = planner.claim(segment, at, batch.length);
     if (!claim) return;
     const data = batch.subarray(claim.skip, claim.skip + claim.length);
-    const crc = this.#c.crcs ? crc32c(data) : 0;
+    const crc = this.#c.crcs || this.#c.onWritten ? crc32c(data) : 0;
     try {
       await file.write([data], claim.offset);
     } catch (error) {

@@ -8,6 +8,7 @@ import type { DigestAlgorithm, ExpectedDigest } from "../options.js";
 import { HEX_LENGTH } from "./checksum-spec.js";
 import type { Extent } from "./planner.js";
 import type { Validators } from "./validators.js";
+import { isGeneration } from "./journal.js";
 
 export interface ResumeState {
   /**
@@ -29,6 +30,11 @@ export interface ResumeState {
   expected: ExpectedDigest[];
   /** Set once every byte is on disk and verified; the rename to the final path is all that is left. */
   verified?: VerifiedDigest[];
+  /**
+   * Names the run that began this partial file; its journal carries the same one, so a journal
+   * left by another version of the file is never read into this state. Absent in older states.
+   */
+  generation?: string;
 }
 
 const VERSION = 1;
@@ -44,6 +50,7 @@ export function encodeState(state: ResumeState): string {
     crcs: state.crcs,
     expected: state.expected,
     ...(state.verified ? { verified: state.verified } : {}),
+    ...(state.generation ? { generation: state.generation } : {}),
   });
 }
 
@@ -103,6 +110,9 @@ export function decodeState(text: string): ResumeState | undefined {
     expected: expected.map(({ algorithm, hex, source }) => ({ algorithm, hex, source })),
   };
   if (Array.isArray(r["verified"])) state.verified = r["verified"] as VerifiedDigest[];
+  const generation = r["generation"];
+  if (generation !== undefined && !isGeneration(generation)) return undefined;
+  if (generation !== undefined) state.generation = generation;
   return state;
 }
 

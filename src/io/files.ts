@@ -135,9 +135,14 @@ export const temporaryOf = (path: string): string => `${path}.tmp`;
 /**
  * Replaces a small file atomically: a reader (or a rerun after a crash) sees old or new, never
  * half. Callers never run two at once for one path; a temporary left by a kill is reused. Only
- * the owner may read it: a resume state names what is being fetched, and from where.
+ * the owner may read it: a resume state names what is being fetched, and from where. Only a
+ * `durable` replace survives a power loss too.
  */
-export async function replaceFileAtomically(path: string, text: string): Promise<void> {
+export async function replaceFileAtomically(
+  path: string,
+  text: string,
+  { durable = true } = {},
+): Promise<void> {
   const temporary = temporaryOf(path);
   await guard("save state to", path, async () => {
     const handle = await open(temporary, "w", 0o600);
@@ -145,7 +150,7 @@ export async function replaceFileAtomically(path: string, text: string): Promise
       // A temporary left by an older parget may have been created readable by others.
       await handle.chmod(0o600);
       await handle.writeFile(text);
-      await handle.datasync();
+      if (durable) await handle.datasync();
     } finally {
       await handle.close();
     }

@@ -62,7 +62,11 @@ async function abortAtFortyPercent(
   assert.ok(written >= 0.4 * SIZE && written < SIZE, `aborted at ${written}`);
   const final = path.join(dir, "f.bin");
   assert.equal(await exists(final), false, "no final file after an abort");
-  assert.deepEqual(await listing(dir), ["f.bin.parget", "f.bin.parget.state"]);
+  assert.deepEqual(await listing(dir), [
+    "f.bin.parget",
+    "f.bin.parget.journal",
+    "f.bin.parget.state",
+  ]);
   return { server, dir, final, written };
 }
 

@@ -71,7 +71,11 @@ async function interrupted(t: TestContext, server: RangeServer) {
     },
   });
   await rejectsWith(first, "PARGET_ABORTED", 1);
-  assert.deepEqual(await listing(dir), ["f.bin.parget", "f.bin.parget.state"]);
+  assert.deepEqual(await listing(dir), [
+    "f.bin.parget",
+    "f.bin.parget.journal",
+    "f.bin.parget.state",
+  ]);
   server.resetStats();
   return { dir, final: path.join(dir, "f.bin") };
 }

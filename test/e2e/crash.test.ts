@@ -28,14 +28,11 @@ const SENT_POINTS = 20;
 const CONCURRENCY = 2;
 
 /**
- * What a kill can cost. The engine saves its state once a second (transfer.ts CHECKPOINT_MS), and
- * a state only counts bytes already written, which a lane batches up to 1 MiB (transfer.ts). A
- * kill just before a checkpoint therefore repeats at most a second of the whole rate, plus one
- * batch a connection. The rest allows for a checkpoint's fsync and requests cut short.
+ * What a kill can cost: only what the lanes had received but not yet written (a batch is written
+ * within 50 ms, transfer.ts BATCH_AGE_MS) and what was in flight in the sockets. Everything
+ * written is in the journal, checkpoint or not. The same bound holds over two kills (kill.test.ts).
  */
-const CHECKPOINT_BYTES = CONNECTIONS * RATE_PER_CONNECTION * 1;
-const BATCHES = CONNECTIONS * 1 * MiB;
-const MAX_RATIO = 1 + (CHECKPOINT_BYTES + BATCHES) / SIZE + 0.1;
+const MAX_RATIO = 1.1;
 
 type Trigger =
   /** The server has sent this share of the file. */
@@ -94,11 +91,13 @@ interface Files {
   final: string;
   partial: string;
   state: string;
+  journal: string;
 }
 
 function filesIn(dir: string): Files {
   const final = path.join(dir, "f.bin");
-  return { dir, final, partial: `${final}.parget`, state: `${final}.parget.state` };
+  const parget = `${final}.parget`;
+  return { dir, final, partial: parget, state: `${parget}.state`, journal: `${parget}.journal` };
 }
 
 function readIfThere(file: string): string {
@@ -186,7 +185,7 @@ async function runUntilKilled(
 const AFTER_RENAME = "after the rename";
 
 function phaseOf(files: Files, sent: number): string {
-  const leftovers = existsSync(files.partial) || existsSync(files.state);
+  const leftovers = [files.partial, files.state, files.journal].some((f) => existsSync(f));
   if (existsSync(files.final)) return leftovers ? "mid-rename" : AFTER_RENAME;
   if (readIfThere(files.state).includes('"verified"')) return "verified, before the rename";
   return sent >= SIZE ? "final verification" : "transfer";
@@ -246,7 +245,7 @@ test(
               `server sent ${ratio.toFixed(3)}x the file over both runs`
           : `finished before the kill landed; server sent ${ratio.toFixed(3)}x the file`,
       );
-      assert.ok(ratio < MAX_RATIO, `sent ${ratio.toFixed(3)}x the file (limit ${MAX_RATIO}x)`);
+      assert.ok(ratio <= MAX_RATIO, `sent ${ratio.toFixed(3)}x the file (limit ${MAX_RATIO}x)`);
     };
 
     const points = killPoints();

@@ -113,15 +113,17 @@ async function assertResumes(small: SmallDisk, kept: number, t: TestContext): Pr
   await assertGenerated(final, SEED, SIZE);
   assert.deepEqual(await entries(path.dirname(final)), ["f.bin"], "only the final file may remain");
   const start = only(jsonEvents(rerun.stdout), "start");
-  assert.equal(start.resumedBytes, kept, "the rerun must resume from what the state recorded");
+  // The journal may prove writes that came after the state's checkpoint.
+  const resumed = Number(start.resumedBytes);
+  assert.ok(resumed >= kept, "the rerun must resume at least what the state recorded");
   const sent = server.stats.bytesSent;
   t.diagnostic(
-    `state kept ${mib(kept)} MiB of ${mib(SIZE)}; the rerun fetched ${mib(sent)} MiB ` +
-      `(${mib(SIZE - kept)} MiB were missing)`,
+    `state kept ${mib(kept)} MiB of ${mib(SIZE)}, the rerun resumed ${mib(resumed)} MiB and ` +
+      `fetched ${mib(sent)} MiB (${mib(SIZE - resumed)} MiB were missing)`,
   );
   assert.ok(
-    sent <= SIZE - kept + REFETCH_SLACK,
-    `the rerun fetched ${sent} bytes; only ${SIZE - kept} were missing`,
+    sent <= SIZE - resumed + REFETCH_SLACK,
+    `the rerun fetched ${sent} bytes; only ${SIZE - resumed} were missing`,
   );
 }
 
