@@ -92,7 +92,11 @@ test("SIGINT during a retry's backoff keeps the partial data and its state; the 
     { process: child, timeoutMs: 20_000 },
   );
   await interrupt(child, "SIGINT", stderr);
-  assert.deepEqual(await entries(dir), ["f.bin.parget", "f.bin.parget.state"]);
+  assert.deepEqual(await entries(dir), [
+    "f.bin.parget",
+    "f.bin.parget.journal",
+    "f.bin.parget.state",
+  ]);
 
   server.setFaults("/f.bin", []);
   const rerun = await runCli([...args, "--json"]);
@@ -121,7 +125,11 @@ test("SIGTERM mid-transfer at 64 connections keeps the state; the rerun resumes"
     { process: child, timeoutMs: 20_000 },
   );
   await interrupt(child, "SIGTERM", stderr);
-  assert.deepEqual(await entries(dir), ["f.bin.parget", "f.bin.parget.state"]);
+  assert.deepEqual(await entries(dir), [
+    "f.bin.parget",
+    "f.bin.parget.journal",
+    "f.bin.parget.state",
+  ]);
 
   const rerun = await runCli([...args, "--json"], { timeoutMs: 60_000 });
   assert.equal(rerun.code, 0, rerun.stderr);
