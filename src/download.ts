@@ -15,13 +15,12 @@ import {
   RemoteChangedError,
   redactUrl,
 } from "./errors.js";
-import { createUndiciTransport, type Transport } from "./io/transport.js";
+import type { Transport } from "./io/transport.js";
 import { PartialFile } from "./io/files.js";
 import { Journal, newGeneration } from "./io/journal.js";
 import { RangePlanner } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
-import { proxyFor } from "./core/proxy.js";
 import { parseHttpUrl } from "./core/url.js";
 import { basicAuthorization, resumeIdentity, withoutUserinfo } from "./core/secrets.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
@@ -39,6 +38,8 @@ import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
 import { Target, type Resumable } from "./target.js";
+import { defaultTransport } from "./default-transport.js";
+import { guardHandler } from "./guard-handler.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -60,53 +61,6 @@ export async function download(
   } finally {
     if (!normalized.transport) await transport.close();
   }
-}
-
-/** What the default transport is built from; `onReceived` sees the size of every chunk received. */
-export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
-  onReceived?: (bytes: number) => void;
-};
-
-/**
- * The transport download() builds when given none: undici, one connection per lane, with these
- * TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
- */
-export function createTransport(options: TransportOptions = {}): Transport {
-  return defaultTransport(normalizeOptions(options), options.onReceived);
-}
-
-function defaultTransport(
-  { caCertificates, insecure, proxy }: NormalizedOptions,
-  onReceived?: (bytes: number) => void,
-): Transport {
-  return createUndiciTransport({
-    ca: caCertificates,
-    insecure,
-    proxyFor: (url) => proxyFor(url, process.env, proxy),
-    ...(onReceived ? { onReceived } : {}),
-  });
-}
-
-/**
- * The caller's event handler, made harmless: an exception it throws must not stop the download
- * (or escape from a timer and end the process). The first one is reported as a warning.
- */
-function guardHandler(handler: (event: DownloadEvent) => void): (event: DownloadEvent) => void {
-  let reported = false;
-  return (event) => {
-    try {
-      handler(event);
-    } catch (error) {
-      if (reported) return;
-      reported = true;
-      const why = error instanceof Error ? error.message : String(error);
-      process.emitWarning(
-        `the onEvent handler threw on a "${event.type}" event (${why}); ` +
-          "the download goes on, and further errors from it are ignored",
-        { code: "PARGET_EVENT_HANDLER" },
-      );
-    }
-  };
 }
 
 /** What the first response allows: ranges or not, the length, and the partial data to keep. */

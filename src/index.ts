@@ -4,8 +4,8 @@
  *   import { download } from "parget";
  *   const result = await download(url, { connections: 8, checksums: [parseChecksumSpec("sha256=...")] });
  */
-export { download, createTransport } from "./download.js";
-export type { TransportOptions } from "./download.js";
+export { download } from "./download.js";
+export { createTransport, type TransportOptions } from "./default-transport.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
 export { DIGEST_ALGORITHMS, DEFAULTS, MAX_CONNECTIONS } from "./options.js";
 export { VERSION } from "./version.js";

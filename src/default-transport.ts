@@ -1,0 +1,33 @@
+/**
+ * The transport download() builds when the caller gives none: undici, one connection per lane,
+ * with the caller's TLS and proxy settings.
+ */
+import type { DownloadOptions, NormalizedOptions } from "./options.js";
+import { normalizeOptions } from "./options.js";
+import { createUndiciTransport, type Transport } from "./io/transport.js";
+import { proxyFor } from "./core/proxy.js";
+
+/** What the default transport is built from; `onReceived` sees the size of every chunk received. */
+export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
+  onReceived?: (bytes: number) => void;
+};
+
+/**
+ * The transport download() builds when given none: undici, one connection per lane, with these
+ * TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
+ */
+export function createTransport(options: TransportOptions = {}): Transport {
+  return defaultTransport(normalizeOptions(options), options.onReceived);
+}
+
+export function defaultTransport(
+  { caCertificates, insecure, proxy }: NormalizedOptions,
+  onReceived?: (bytes: number) => void,
+): Transport {
+  return createUndiciTransport({
+    ca: caCertificates,
+    insecure,
+    proxyFor: (url) => proxyFor(url, process.env, proxy),
+    ...(onReceived ? { onReceived } : {}),
+  });
+}
