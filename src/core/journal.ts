@@ -123,7 +123,8 @@ export async function recoverExtents(
   extents: readonly Extent[],
   records: readonly JournalRecord[],
   size: number,
-  crcOf: (start: number, end: number) => Promise<number>,
+  /** The CRC32C of bytes on disk; undefined when the file ends before `end`. */
+  crcOf: (start: number, end: number) => Promise<number | undefined>,
 ): Promise<Recovery> {
   let known: Extent[] = [...extents];
   const recovered: Extent[] = [];
@@ -133,11 +134,13 @@ export async function recoverExtents(
     if (end > size) continue;
     const parts = uncovered(known, r.offset, end);
     if (parts.length === 0) continue;
-    if ((await crcOf(r.offset, end)) >>> 0 !== r.crc >>> 0) continue;
+    const crc = await crcOf(r.offset, end);
+    if (crc === undefined || crc >>> 0 !== r.crc >>> 0) continue;
     kept.push(r);
     for (const p of parts) {
       const whole = p.start === r.offset && p.end === end;
-      recovered.push({ ...p, crc: whole ? r.crc : await crcOf(p.start, p.end) });
+      // The record's bytes are all there (its CRC matched), so every part of them is too.
+      recovered.push({ ...p, crc: whole ? r.crc : (await crcOf(p.start, p.end))! });
     }
     known = mergeExtents(
       known,

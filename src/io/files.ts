@@ -37,6 +37,23 @@ export function fileSystemError(action: string, path: string, error: unknown): F
   return new FileSystemError(`cannot ${action} ${path}: ${reason}`, { cause: error });
 }
 
+/** CRC32C of the bytes [start, end) of an open file; undefined when the file ends before `end`. */
+export async function crc32cOfRange(
+  handle: FileHandle,
+  start: number,
+  end: number,
+): Promise<number | undefined> {
+  const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
+  let crc = 0;
+  for (let at = start; at < end;) {
+    const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
+    if (bytesRead === 0) return undefined;
+    crc = crc32c(block.subarray(0, bytesRead), crc);
+    at += bytesRead;
+  }
+  return crc;
+}
+
 async function guard<T>(action: string, path: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -89,22 +106,11 @@ export class PartialFile {
 
   /** Reads [start, end) back and returns its CRC32C. */
   async crc32c(start: number, end: number): Promise<number> {
-    const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
-    let crc = 0;
-    await guard("read", this.path, async () => {
-      for (let at = start; at < end;) {
-        const { bytesRead } = await this.#handle.read(
-          block,
-          0,
-          Math.min(block.length, end - at),
-          at,
-        );
-        if (bytesRead === 0) throw new Error(`the file ends at ${at}, before ${end}`);
-        crc = crc32c(block.subarray(0, bytesRead), crc);
-        at += bytesRead;
-      }
+    return guard("read", this.path, async () => {
+      const crc = await crc32cOfRange(this.#handle, start, end);
+      if (crc === undefined) throw new Error(`the file ends before byte ${end}`);
+      return crc;
     });
-    return crc;
   }
 
   async truncate(size: number): Promise<void> {

@@ -18,9 +18,7 @@ import {
   type JournalRecord,
   type Recovery,
 } from "../core/journal.js";
-import { fileSystemError } from "./files.js";
-
-const READ_BLOCK = 1024 * 1024;
+import { crc32cOfRange, fileSystemError } from "./files.js";
 
 /** A fresh generation, for a partial file started from nothing (or by an older version). */
 export const newGeneration = (): string => randomBytes(16).toString("hex");
@@ -149,26 +147,13 @@ export async function recoverWrites(
     handle = await open(data, "r");
     const file = handle;
     return await recoverExtents(state.extents, records, state.size, (start, end) =>
-      crc32cOf(file, start, end),
+      crc32cOfRange(file, start, end),
     );
   } catch (error) {
     throw fileSystemError("read", data, error);
   } finally {
     await handle?.close().catch(() => {});
   }
-}
-
-/** CRC32C of [start, end) of the file; a file that ends early gives the CRC of what is there. */
-async function crc32cOf(handle: FileHandle, start: number, end: number): Promise<number> {
-  const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
-  let crc = 0;
-  for (let at = start; at < end;) {
-    const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
-    if (bytesRead === 0) break;
-    crc = crc32c(block.subarray(0, bytesRead), crc);
-    at += bytesRead;
-  }
-  return crc;
 }
 
 async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
