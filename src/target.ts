@@ -66,26 +66,10 @@ export class Target {
   async saveState(
     identity: string,
     validators: Validators & { size: number },
-    {
-      extents,
-      crcs,
-      expected,
-      generation,
-    }: Pick<ResumeState, "extents" | "crcs" | "expected" | "generation">,
+    fields: Pick<ResumeState, "extents" | "crcs" | "expected" | "generation">,
     verified?: DownloadResult["verified"],
   ): Promise<void> {
-    const state: ResumeState = {
-      url: identity,
-      size: validators.size,
-      etag: validators.etag,
-      lastModified: validators.lastModified,
-      extents,
-      crcs,
-      expected,
-    };
-    if (verified) state.verified = verified;
-    if (generation) state.generation = generation;
-    await replaceFileAtomically(this.state, encodeState(state));
+    await this.#write(identity, validators, fields, verified, true);
   }
 
   /**
@@ -98,17 +82,34 @@ export class Target {
     validators: Validators & { size: number },
     { expected, generation }: Pick<ResumeState, "expected"> & { generation: string },
   ): Promise<void> {
+    const fields = { extents: [], crcs: true, expected, generation };
+    await this.#write(identity, validators, fields, undefined, false);
+  }
+
+  async #write(
+    identity: string,
+    validators: Validators & { size: number },
+    {
+      extents,
+      crcs,
+      expected,
+      generation,
+    }: Pick<ResumeState, "extents" | "crcs" | "expected" | "generation">,
+    verified: DownloadResult["verified"] | undefined,
+    durable: boolean,
+  ): Promise<void> {
     const state: ResumeState = {
       url: identity,
       size: validators.size,
       etag: validators.etag,
       lastModified: validators.lastModified,
-      extents: [],
-      crcs: true,
+      extents,
+      crcs,
       expected,
-      generation,
     };
-    await replaceFileAtomically(this.state, encodeState(state), { durable: false });
+    if (verified) state.verified = verified;
+    if (generation) state.generation = generation;
+    await replaceFileAtomically(this.state, encodeState(state), { durable });
   }
 
   /**
