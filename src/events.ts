@@ -58,3 +58,60 @@ export type DownloadEvent =
   | { type: "reconnect"; bytesPerSecond: number; othersBytesPerSecond: number }
   | { type: "verifying"; algorithms: string[] }
   | { type: "done"; result: DownloadResult };
+
+/** How one file of a set ended. */
+export type FileStatus =
+  /** Fetched (or resumed) now, verified when a digest was known, and at its final path. */
+  | "saved"
+  /** Already complete and verified by an earlier run: neither fetched nor read again. */
+  | "skipped"
+  | "failed"
+  /** Its AbortSignal (or the set's) fired; its partial data is kept for a rerun. */
+  | "cancelled";
+
+export interface FileOutcome {
+  id: number;
+  url: string;
+  status: FileStatus;
+  /** The final path, once known. */
+  path: string | null;
+  /** For "saved" and "skipped". */
+  result?: DownloadResult;
+  /** For "failed" and "cancelled". */
+  error?: unknown;
+  /** The CLI exit status this file alone would give (0 when saved or skipped). */
+  exitCode: number;
+}
+
+export interface SetSummary {
+  files: number;
+  saved: number;
+  /** Saved or skipped files whose bytes were checked against at least one digest. */
+  verified: number;
+  skipped: number;
+  failed: number;
+  cancelled: number;
+  /** Bytes fetched in this run (resumed and skipped bytes excluded). */
+  fetchedBytes: number;
+  elapsedMs: number;
+  /** The worst exit status among the files: what the CLI exits with. */
+  exitCode: number;
+}
+
+export interface SetResult {
+  outcomes: FileOutcome[];
+  summary: SetSummary;
+}
+
+/**
+ * What a set reports. Every event names its file by `id` (the number `add()` returned); the
+ * per-file events are those of download(), in the same order, between "queued" and "done",
+ * "skipped", "failed" or "cancelled". The last event is "summary".
+ */
+export type SetEvent =
+  | (DownloadEvent & { id: number })
+  | { type: "queued"; id: number; url: string }
+  | { type: "skipped"; id: number; result: DownloadResult }
+  | { type: "failed"; id: number; url: string; path: string | null; error: unknown }
+  | { type: "cancelled"; id: number; url: string; path: string | null }
+  | { type: "summary"; summary: SetSummary };
