@@ -33,13 +33,16 @@ import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
 import { ConnectionRamp } from "./core/ramp.js";
-import { Transfer } from "./transfer.js";
 import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
 import { Target, type Resumable } from "./target.js";
 import { defaultTransport } from "./default-transport.js";
 import { guardHandler } from "./guard-handler.js";
+import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
+import { Ledger } from "./io/ledger.js";
+import { judgeRecorded } from "./core/ledger.js";
+import { digestsOfFile } from "./integrity/file-digests.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -57,10 +60,23 @@ export async function download(
   const target = parseHttpUrl(url);
   const transport = normalized.transport ?? defaultTransport(normalized);
   try {
-    return await new Download(target, normalized, transport).run();
+    return await new Download(target, normalized, transport, {}).run();
   } finally {
     if (!normalized.transport) await transport.close();
   }
+}
+
+/** What a set gives each of its downloads beyond the options (src/set.ts). */
+export interface DownloadExtras {
+  /** The file's share of the set's connections. */
+  grant?: ConnectionGrant;
+  /** The directory's ledger, shared by the set's downloads into it. @default read afresh */
+  ledger?: (dir: string) => Promise<Ledger>;
+  /**
+   * Digests a checksum list gives the file at this final path; throws when the list must name
+   * every file and does not name this one.
+   */
+  listed?: (finalPath: string) => ExpectedDigest[];
 }
 
 /** What the first response allows: ranges or not, the length, and the partial data to keep. */
@@ -79,7 +95,7 @@ interface Probe {
   end: number | undefined;
 }
 
-class Download {
+export class Download {
   /** The URL requests go to: its userinfo, if any, is sent as Basic credentials instead. */
   readonly #url: URL;
   readonly #authorization: string | undefined;
@@ -91,10 +107,14 @@ class Download {
   readonly #started = performance.now();
   readonly #emit: (event: DownloadEvent) => void;
   readonly #signal: AbortSignal;
+  readonly #extras: DownloadExtras;
   /** Fetch the whole file in one response on one connection (its ETags could not be trusted). */
   #single = false;
+  /** What a checksum list expects of the file, once its name is known. */
+  #listed: ExpectedDigest[] = [];
 
-  constructor(url: URL, options: NormalizedOptions, transport: Transport) {
+  constructor(url: URL, options: NormalizedOptions, transport: Transport, extras: DownloadExtras) {
+    this.#extras = extras;
     this.#url = withoutUserinfo(url);
     this.#authorization = basicAuthorization(url);
     this.#identity = resumeIdentity(url);
@@ -109,6 +129,8 @@ class Download {
 
   async run(): Promise<DownloadResult> {
     let name = this.#o.output === undefined ? undefined : basename(this.#o.output);
+    const saved = await this.#alreadySaved(name);
+    if (saved) return saved;
     let etagChanges = 0;
     for (let restarts = 0; ;) {
       try {
@@ -150,13 +172,14 @@ class Download {
     const target = new Target(this.#dir, name);
     const state = await target.loadState(this.#identity);
     if (state?.verified) {
-      await target.publish(this.#o.overwrite);
+      await target.publish(this.#o.overwrite, () => this.#record(target, state.verified!));
       return this.#done(target, {
         finalUrl: redactUrl(this.#url),
         size: state.size,
         resumedBytes: state.size,
         ranges: true,
         verified: state.verified,
+        skipped: false,
       });
     }
     if (!state && !this.#o.overwrite && (await target.finalExists())) throw target.alreadyExists();
@@ -172,6 +195,12 @@ class Download {
     if (named !== name) {
       response.cancel();
       throw new Renamed(named);
+    }
+    try {
+      this.#listed = this.#extras.listed?.(target.final) ?? [];
+    } catch (error) {
+      response.cancel();
+      throw error;
     }
     let plan: Plan;
     try {
@@ -223,7 +252,18 @@ class Download {
         version,
         wholeFile: true,
       });
-    return withRetries(this.#retryScope(), async () => {
+    const scope: RetryScope = {
+      ...this.#retryScope(),
+      // A set learns from a refused first request too; the file keeps its one connection.
+      retire: (error) => {
+        if (this.#extras.grant && isRefusal(error)) {
+          this.#extras.grant.refused(this.#url.origin);
+          this.#transport.release?.(0);
+        }
+        return false;
+      },
+    };
+    return withRetries(scope, async () => {
       let first = await ask();
       let verdict = check(first);
       if (verdict.kind === "bad" && verdict.multipart) {
@@ -248,12 +288,63 @@ class Download {
     });
   }
 
-  /** The connections to open at first: one once the file's ETags proved untrustworthy. */
+  /**
+   * The connections to open at first: one once the file's ETags proved untrustworthy, and no
+   * more than the set grants.
+   */
   #opening(): number {
     if (this.#single) return 1;
-    return this.#o.adaptive
+    const wanted = this.#o.adaptive
       ? Math.min(DEFAULTS.startConnections, this.#o.connections)
       : this.#o.connections;
+    return Math.min(wanted, this.#extras.grant?.limit ?? Infinity);
+  }
+
+  #ledger(dir: string): Promise<Ledger> {
+    return this.#extras.ledger?.(dir) ?? Ledger.load(dir);
+  }
+
+  /** Records the published file in its directory's ledger: a rerun skips it. */
+  async #record(target: Target, verified: VerifiedDigest[]): Promise<void> {
+    const ledger = await this.#ledger(dirname(target.final));
+    await ledger.record({ name: basename(target.final), url: this.#identity, verified });
+  }
+
+  /**
+   * The file, if an earlier run saved and verified it from this URL and it is unchanged since:
+   * no request is sent. A digest asked now that was never computed for it is computed by reading
+   * the file back; one that contradicts what was verified is a mismatch, and the file is left.
+   */
+  async #alreadySaved(name: string | undefined): Promise<DownloadResult | undefined> {
+    const ledger = await this.#ledger(this.#dir);
+    const record = await ledger.saved(this.#identity, name);
+    if (!record) return undefined;
+    const target = new Target(this.#dir, record.name);
+    const expected = [...this.#o.checksums, ...(this.#extras.listed?.(target.final) ?? [])];
+    let verified = record.verified;
+    const judged = judgeRecorded(verified, expected);
+    if (judged.kind === "mismatch") {
+      const { expected: want, recorded } = judged;
+      throw new ChecksumMismatchError(
+        [{ ...want, expected: want.hex, actual: recorded.hex }],
+        target.final,
+      );
+    }
+    if (judged.kind === "unknown") {
+      const actual = await digestsOfFile(target.final, record.size, expected);
+      const { verified: matched, mismatches } = compareDigests(expected, actual);
+      if (mismatches.length > 0) throw new ChecksumMismatchError(mismatches, target.final);
+      verified = dedupeDigests([...verified, ...matched]);
+      await ledger.record({ name: record.name, url: this.#identity, verified });
+    }
+    return this.#done(target, {
+      finalUrl: redactUrl(this.#url),
+      size: record.size,
+      resumedBytes: record.size,
+      ranges: true,
+      verified,
+      skipped: true,
+    });
   }
 
   /**
@@ -301,7 +392,7 @@ class Download {
       ...(resume?.expected ?? []),
       ...parseServerDigests(response.headers, response.status),
     ]);
-    const expected = dedupeDigests([...this.#o.checksums, ...announced]);
+    const expected = dedupeDigests([...this.#o.checksums, ...this.#listed, ...announced]);
     const needed = algorithmsNeeded(expected);
     const lanes = ranges && !this.#single ? this.#o.connections : 1;
     // A state of another start of this file (for another URL, or whose data is gone) must not
@@ -396,6 +487,7 @@ class Download {
             idleTimeoutMs: this.#o.idleTimeoutMs,
             emit: this.#emit,
             crcs,
+            ...(this.#extras.grant ? { grant: this.#extras.grant } : {}),
             saveState: async (extents) => {
               await target.saveState(this.#identity, known, {
                 extents,
@@ -436,13 +528,14 @@ class Download {
           { extents: planner.extents(), crcs: needed.crc32c, expected: announced, generation },
           verified,
         );
-      await target.publish(this.#o.overwrite);
+      await target.publish(this.#o.overwrite, () => this.#record(target, verified));
       return this.#done(target, {
         finalUrl: redactUrl(first.url),
         size,
         resumedBytes,
         ranges,
         verified,
+        skipped: false,
       });
     } catch (error) {
       progress.stop();

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   PARGET_BAD_RESPONSE: EXIT.http,
   PARGET_TOO_MANY_REDIRECTS: EXIT.http,
   PARGET_CHECKSUM_MISMATCH: EXIT.integrity,
+  PARGET_NOT_LISTED: EXIT.integrity,
   PARGET_REMOTE_CHANGED: EXIT.other,
   PARGET_ABORTED: EXIT.other,
 } as const;
@@ -158,6 +159,13 @@ export class ChecksumMismatchError extends PargetError {
     );
     this.mismatches = mismatches;
     this.partialPath = partialPath;
+  }
+}
+
+/** A checksum list that must cover every file of the set (--checksums) does not name this one. */
+export class NotListedError extends PargetError {
+  constructor(path: string, list: string) {
+    super("PARGET_NOT_LISTED", `${path} is not listed in ${list}, so it cannot be verified`);
   }
 }
 

@@ -20,6 +20,11 @@ export interface DownloadResult {
   /** Whether the server honoured byte ranges. */
   ranges: boolean;
   verified: VerifiedDigest[];
+  /**
+   * Already saved and verified by an earlier run (its ledger says so, and the file is unchanged):
+   * nothing was fetched, and nothing read back unless a digest was asked that it never had.
+   */
+  skipped: boolean;
 }
 
 export type DownloadEvent =

@@ -1,12 +1,10 @@
-import type { DownloadEvent } from "./events.js";
-
 /**
  * The caller's event handler, made harmless: an exception it throws must not stop the download
  * (or escape from a timer and end the process). The first one is reported as a warning.
  */
-export function guardHandler(
-  handler: (event: DownloadEvent) => void,
-): (event: DownloadEvent) => void {
+export function guardHandler<E extends { type: string }>(
+  handler: (event: E) => void,
+): (event: E) => void {
   let reported = false;
   return (event) => {
     try {

@@ -5,11 +5,22 @@
  *   const result = await download(url, { connections: 8, checksums: [parseChecksumSpec("sha256=...")] });
  */
 export { download } from "./download.js";
+export { DownloadSet, downloadAll, SET_DEFAULTS } from "./set.js";
+export type { SetOptions, EntryOptions, ChecksumLookup } from "./set.js";
 export { createTransport, type TransportOptions } from "./default-transport.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
 export { DIGEST_ALGORITHMS, DEFAULTS, MAX_CONNECTIONS } from "./options.js";
 export { VERSION } from "./version.js";
-export type { DownloadEvent, DownloadResult, VerifiedDigest } from "./events.js";
+export type {
+  DownloadEvent,
+  DownloadResult,
+  VerifiedDigest,
+  SetEvent,
+  SetResult,
+  SetSummary,
+  FileOutcome,
+  FileStatus,
+} from "./events.js";
 export {
   PargetError,
   UsageError,
@@ -19,6 +30,7 @@ export {
   BadResponseError,
   RemoteChangedError,
   ChecksumMismatchError,
+  NotListedError,
   AbortedError,
   ERROR_CODES,
   EXIT,

@@ -127,15 +127,17 @@ export class Target {
   }
 
   /**
-   * Moves the verified data to the final path and forgets the state. A rerun after a kill in
-   * here finds a verified state and only finishes this step.
+   * Moves the verified data to the final path, records it in the directory's ledger, and forgets
+   * the state. A rerun after a kill in here finds a verified state and only finishes this step.
    */
-  async publish(overwrite: boolean): Promise<void> {
+  async publish(overwrite: boolean, recordSaved: () => Promise<void>): Promise<void> {
     if (await exists(this.partial)) {
       await publish(this.partial, this.final, overwrite);
     } else if (!(await exists(this.final))) {
       throw new FileSystemError(`${this.partial} vanished before it could be renamed`);
     }
+    // The ledger records it before the state goes: a kill in between leaves one or the other.
+    await recordSaved();
     await this.forget();
   }
 

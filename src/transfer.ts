@@ -28,6 +28,22 @@ import type { ConnectionRamp } from "./core/ramp.js";
 import { systemClock, type Clock } from "./clock.js";
 import { Lane, type FirstResponse, type LaneHost } from "./lane.js";
 
+/**
+ * What a set grants one file's transfer: how many lanes it may run now. The transfer says how
+ * many it would use, and hears when its share changes (another file started or finished).
+ */
+export interface ConnectionGrant {
+  /** Lanes the transfer may run now; at least 1. */
+  readonly limit: number;
+  /** The transfer runs: `changed` is called whenever `limit` changes. */
+  attach(transfer: { readonly activeConnections: number; changed(): void }): void;
+  detach(): void;
+  /** Lanes the transfer would use now (its ramp's target, capped by the work left). */
+  want(lanes: number): void;
+  /** `origin` refused one of its connections: that host's cap falls, for the whole set. */
+  refused(origin: string): void;
+}
+
 export type { FirstResponse } from "./lane.js";
 
 /**
@@ -81,6 +97,8 @@ export interface TransferContext {
   crcs: boolean;
   /** Adaptive connections: how many lanes to run, up to run()'s count. Unset: all of them. */
   ramp?: ConnectionRamp;
+  /** A set's share of connections for this file (src/set.ts). Unset: no limit but the ramp's. */
+  grant?: ConnectionGrant;
   /** Called right after each write reaches the file, with what was written and its CRC32C. */
   onWritten?: (offset: number, length: number, crc: number) => void;
   /** Timers and the clock. @default the system's */
@@ -103,6 +121,11 @@ export class Transfer implements LaneHost {
   readonly #drain = new AbortController();
   readonly stopping = AbortSignal.any([this.#abort.signal, this.#drain.signal]);
   readonly #lanes: Lane[] = [];
+  readonly #workers: Promise<void>[] = [];
+  /** run()'s lane count, their batch size, and the first response until lane 0 takes it. */
+  #maxLanes = 0;
+  #batch = 0;
+  #pending: FirstResponse | undefined;
   #sinceCheckpoint = 0;
   #lastCheckpoint = -Infinity;
   /** How long a range request takes to bring its response, smoothed; unknown before the first. */
@@ -147,30 +170,29 @@ export class Transfer implements LaneHost {
    * is thrown.
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
-    const batch = batchSize(lanes);
+    this.#maxLanes = lanes;
+    // The batches never outgrow the file: a set of small files holds little memory.
+    this.#batch = Math.min(batchSize(lanes), Math.max(64 * 1024, this.planner.size));
+    this.#pending = first;
     if (this.#outer?.aborted) this.#onOuterAbort();
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
-    const workers: Promise<void>[] = [];
-    const startLanes = (count: number): void => {
-      for (let index = workers.length; index < Math.min(count, lanes); index++) {
-        const lane = new Lane(this, index, batch);
-        this.#lanes.push(lane);
-        workers.push(
-          lane.run(index === 0 ? first : undefined).catch((error: unknown) => this.#fail(error)),
-        );
-      }
-    };
-    const ramp = this.#c.ramp;
+    const { ramp, grant } = this.#c;
+    grant?.attach(this);
     const stops = [
       this.clock.every(CHECKPOINT_MS, () => void this.#checkpoint()),
-      this.clock.every(REVIEW_MS, () => this.#replaceSlowest()),
-      ...(ramp ? [this.clock.every(RAMP_SAMPLE_MS, () => this.#adjust(ramp, startLanes))] : []),
+      this.clock.every(REVIEW_MS, () => {
+        this.#replaceSlowest();
+        this.#tellWant();
+      }),
+      ...(ramp ? [this.clock.every(RAMP_SAMPLE_MS, () => this.#adjust(ramp))] : []),
     ];
+    const workers = this.#workers;
     try {
       if (lanes === 0) first?.response.cancel();
-      startLanes(ramp?.target ?? lanes);
+      this.#tellWant();
+      this.#startLanes();
       // Lanes may be added while the first ones run.
       for (let i = 0; i < workers.length; i++) await workers[i];
       // A hedge may have brought the refused bytes after all.
@@ -181,6 +203,7 @@ export class Transfer implements LaneHost {
         this.#fail(new Error("bug: the lanes stopped with bytes left to fetch"));
       }
     } finally {
+      grant?.detach();
       this.#outer?.removeEventListener("abort", this.#onOuterAbort);
       for (const stop of stops) stop();
       // A checkpoint may be under way with an older picture; after it, one records the last writes
@@ -189,6 +212,39 @@ export class Transfer implements LaneHost {
       await this.#checkpoint();
     }
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** The set changed this file's share of connections: start lanes, or let extra ones stop. */
+  changed(): void {
+    this.#startLanes();
+    this.#notify();
+  }
+
+  /**
+   * Starts the lanes below the limit that are not running: new ones, or ones that stopped when
+   * the limit was lower. A lane the server refused, or one that finished, stays stopped.
+   */
+  #startLanes(): void {
+    if (this.planner.isComplete || this.stopping.aborted) return;
+    for (let index = 0; index < Math.min(this.laneLimit, this.#maxLanes); index++) {
+      const previous = this.#lanes[index];
+      if (previous && previous.state !== "left") continue;
+      const lane = new Lane(this, index, this.#batch);
+      this.#lanes[index] = lane;
+      this.speeds.forget(index);
+      const initial = index === 0 ? this.#pending : undefined;
+      if (index === 0) this.#pending = undefined;
+      this.#workers.push(
+        lane
+          .run(initial)
+          .catch((error: unknown) => this.#fail(error))
+          .finally(() => {
+            // Its connection may serve another file of the set meanwhile (unless a new lane
+            // took this index over already, and the connection with it).
+            if (this.#lanes[index] === lane) this.#c.transport.release?.(index);
+          }),
+      );
+    }
   }
 
   // What the lanes read (LaneHost).
@@ -229,7 +285,7 @@ export class Transfer implements LaneHost {
     return this.#drain.signal.aborted;
   }
   get laneLimit(): number {
-    return this.#c.ramp?.target ?? Infinity;
+    return Math.min(this.#c.ramp?.target ?? Infinity, this.#c.grant?.limit ?? Infinity);
   }
 
   ifRange(): string | undefined {
@@ -287,9 +343,16 @@ export class Transfer implements LaneHost {
   }
 
   retire(lane: number, error: PargetError): boolean {
-    const ramp = this.#c.ramp;
-    if (!ramp || !isRefusal(error)) return false;
-    return lane >= ramp.refused(lane);
+    const { ramp, grant } = this.#c;
+    if ((!ramp && !grant) || !isRefusal(error)) return false;
+    ramp?.refused(lane);
+    if (grant) {
+      grant.refused(this.url.origin);
+      // While it waits to retry, its connection is not the host's to count: the set's next
+      // refusal then sees one fewer, and a burst of them brings the cap down to what was accepted.
+      this.#c.transport.release?.(lane);
+    }
+    return lane >= this.laneLimit;
   }
 
   drain(error: HttpStatusError): void {
@@ -333,8 +396,13 @@ export class Transfer implements LaneHost {
   }
 
   /** Feeds the ramp; starts the lanes it adds, and wakes idle ones so that extra lanes stop. */
-  #adjust(ramp: ConnectionRamp, startLanes: (count: number) => void): void {
+  #adjust(ramp: ConnectionRamp): void {
     if (ramp.settled || this.planner.isComplete || this.draining) return;
+    // Held below its target by the set, the ramp would measure fewer lanes than it thinks.
+    if (ramp.target > (this.#c.grant?.limit ?? Infinity)) {
+      ramp.hold(this.clock.now());
+      return;
+    }
     const before = ramp.target;
     const target = ramp.sample({
       now: this.clock.now(),
@@ -342,8 +410,18 @@ export class Transfer implements LaneHost {
       receiving: this.activeConnections,
       latencyMs: this.#latencyMs,
     });
-    if (target > before) startLanes(target);
+    if (target !== before) this.#tellWant();
+    if (target > before) this.#startLanes();
     else if (target < before) this.#notify();
+  }
+
+  /** Tells the set how many lanes this file would use now. */
+  #tellWant(): void {
+    const grant = this.#c.grant;
+    if (!grant) return;
+    const lanes = this.#maxLanes;
+    const wanted = Math.min(lanes, this.#c.ramp?.target ?? lanes, this.planner.usefulLanes);
+    grant.want(this.planner.isComplete ? 1 : wanted);
   }
 
   /**
@@ -444,7 +522,7 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** Signs that the server will not take more connections: 429, 503, resets, refusals, timeouts. */
-function isRefusal(error: PargetError): boolean {
+export function isRefusal(error: PargetError): boolean {
   if (error instanceof HttpStatusError) return error.status === 429 || error.status === 503;
   return error instanceof NetworkError;
 }

@@ -121,6 +121,12 @@ export class RangePlanner {
     return total;
   }
 
+  /** Lanes the bytes left could keep busy: one per piece the planner would still hand out. */
+  get usefulLanes(): number {
+    const left = this.size - this.writtenBytes;
+    return Math.max(1, Math.ceil(left / (this.#chunkSize ?? this.#minSplit)));
+  }
+
   get isComplete(): boolean {
     return this.#gaps.length === 0 && this.#active.size === 0;
   }

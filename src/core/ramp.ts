@@ -96,6 +96,15 @@ export class ConnectionRamp {
   }
 
   /**
+   * Its lanes cannot all run for now (a set gives the file fewer connections): what would be
+   * measured is not this level, so the measurement starts again once they can.
+   */
+  hold(now: number): void {
+    this.#window = undefined;
+    this.#changedAt = now;
+  }
+
+  /**
    * The server pushed back on `lane` (0-based): keep only the lanes below it (at least one), and
    * no more than the last level measured. No more growth after this.
    */

@@ -57,7 +57,7 @@ export function encodeState(state: ResumeState): string {
 const isOffset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 const isStringOrNull = (s: unknown): s is string | null => s === null || typeof s === "string";
 
-function isExpectedDigest(value: unknown): value is ExpectedDigest {
+export function isExpectedDigest(value: unknown): value is ExpectedDigest {
   if (typeof value !== "object" || value === null) return false;
   const { algorithm, hex, source } = value as Record<string, unknown>;
   return (

@@ -36,6 +36,11 @@ export interface Transport {
   get(request: TransportRequest): Promise<TransportResponse>;
   /** Opens a lane's connection ahead of its first request, so the handshake overlaps other work. */
   warm(url: URL, lane: number): void;
+  /**
+   * The lane stopped: its connection may serve another download (a set's pool). A transport of
+   * one download's own keeps it open until close().
+   */
+  release?(lane: number): void;
   /** Closes every connection. */
   close(): Promise<void>;
 }

@@ -50,6 +50,7 @@ function progress(bytes: number): Extract<DownloadEvent, { type: "progress" }> {
 const done: DownloadEvent = {
   type: "done",
   result: {
+    skipped: false,
     path: "/tmp/out/demo.bin",
     url: "https://user:secret@example.com/demo.bin",
     finalUrl: "https://cdn.example.com/demo.bin",

@@ -3,6 +3,7 @@
  * another origin), nothing secret is printed or kept in the state file, a fresh presigned URL
  * resumes, and a refusal carries the server's own reason.
  */
+import { LEDGER_NAME } from "../../src/core/ledger.js";
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -202,7 +203,11 @@ test("a fresh presigned URL for the same object resumes; the state holds no secr
   );
   assert.ok(result.resumedBytes > 0, "the partial data was kept");
   await assertContent(result.path, "presigned", BIG);
-  assert.deepEqual(await readdir(dir), ["f.bin"]);
+  assert.deepEqual((await readdir(dir)).sort(), [LEDGER_NAME, "f.bin"]);
+  // The ledger that lets a rerun skip the file names the object, not the signature.
+  const ledger = await readFile(path.join(dir, LEDGER_NAME), "utf8");
+  assert.doesNotMatch(ledger, SECRETS);
+  assert.match(ledger, /"url":"http:\/\/127\.0\.0\.1:\d+\/f\.bin"/);
 });
 
 test("another object, or another non-secret parameter, does not resume a presigned download", async (t) => {

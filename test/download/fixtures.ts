@@ -2,6 +2,7 @@
  * Shared pieces of the download tests: a temporary directory per test, served files made from a
  * seed, an event recorder, and checks on what ended up on disk.
  */
+import { LEDGER_NAME } from "../../src/core/ledger.js";
 import assert from "node:assert/strict";
 import dc from "node:diagnostics_channel";
 import type { Socket } from "node:net";
@@ -65,8 +66,9 @@ export async function exists(file: string): Promise<boolean> {
 }
 
 /** The names in `dir`, sorted. */
+/** The directory's entries, but for the ledger every saved file is recorded in (its own tests). */
 export async function listing(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort();
+  return (await readdir(dir)).filter((name) => name !== LEDGER_NAME).sort();
 }
 
 /** Awaits a rejection and checks its code and exit status; returns the error for more checks. */

@@ -1,3 +1,4 @@
+import { LEDGER_NAME } from "../../src/core/ledger.js";
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -27,7 +28,7 @@ async function named(t: TestContext, disposition: string, dir?: string) {
 async function tree(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() && e.name !== LEDGER_NAME)
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
     .sort();
 }

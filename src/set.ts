@@ -1,0 +1,391 @@
+/**
+ * A set of downloads under one scheduler: up to `jobs` files at once, sharing one pool of
+ * connections (a global budget and a cap per host, src/connection-pool.ts) that core/share.ts
+ * hands out between them. A host that refuses a connection lowers its cap for the whole set.
+ * Each file is a download() of its own (src/download.ts) with the set's extras: its share of
+ * connections, the directory's ledger, and the digests a checksum list gives it.
+ *
+ *   const set = new DownloadSet({ dir: "model", jobs: 8 });
+ *   for (const url of shards) set.add(url);
+ *   const { summary } = await set.settled();
+ */
+import { relative, resolve, sep } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { DownloadOptions, ExpectedDigest } from "./options.js";
+import type { DownloadEvent, FileOutcome, SetEvent, SetResult } from "./events.js";
+import { normalizeOptions } from "./options.js";
+import { EXIT, NotListedError, UsageError, exitCodeOf, redactUrl } from "./errors.js";
+import { Download } from "./download.js";
+import type { ConnectionGrant } from "./transfer.js";
+import { ConnectionPool } from "./connection-pool.js";
+import { defaultTransport } from "./default-transport.js";
+import { Ledger } from "./io/ledger.js";
+import { capAfterRefusal, mayStart, shareConnections, type Budget } from "./core/share.js";
+import { parseHttpUrl } from "./core/url.js";
+import { guardHandler } from "./guard-handler.js";
+
+/** The CLI's exit status for an interrupted run: a cancelled file did not finish. */
+const CANCELLED = 130;
+
+export const SET_DEFAULTS = {
+  /**
+   * Files at once. Small files are bound by round trips, so many at once keep the connections
+   * busy; large ones lose nothing, since they share the same connections rather than add to them.
+   * The per-host cap bounds it anyway for a set from one server.
+   */
+  jobs: 16,
+  /** Connections open at once, all files and hosts together. */
+  maxConnections: 64,
+  /** Connections open at once to one host: a single file's adaptive cap. */
+  maxHostConnections: 16,
+} as const;
+
+/** A checksum list (core/checksum-list.ts): the digests it gives a path relative to the set's dir. */
+export interface ChecksumLookup {
+  source: string;
+  lookup(path: string): ExpectedDigest[] | undefined;
+}
+
+/** Options for every file of the set, and for the set itself. */
+export interface SetOptions extends Omit<
+  DownloadOptions,
+  "output" | "onEvent" | "progressIntervalMs"
+> {
+  /** Files downloaded at once. @default 16 */
+  jobs?: number;
+  /** Connections open at once, all files together. @default 64 */
+  maxConnections?: number;
+  /** Connections open at once to one host. @default 16 */
+  maxHostConnections?: number;
+  /**
+   * Digests for the set's files by their path relative to `dir`. A file the list does not name
+   * fails (it cannot be verified) instead of passing unchecked.
+   */
+  checksumList?: ChecksumLookup;
+  /** Receives every file's events, each with the file's id, and the set's summary. */
+  onEvent?: (event: SetEvent) => void;
+  progressIntervalMs?: number;
+}
+
+/** What one file may set for itself; `dir` is taken relative to the set's `dir`. */
+export type EntryOptions = Pick<
+  DownloadOptions,
+  "output" | "dir" | "checksums" | "headers" | "connections" | "chunkSize" | "signal"
+>;
+
+interface Entry {
+  id: number;
+  url: string;
+  options: EntryOptions;
+  host: string;
+  controller: AbortController;
+  outcome?: FileOutcome;
+  /** Set while it runs. */
+  running: Running | undefined;
+}
+
+interface Running {
+  want: number;
+  limit: number;
+  transfer: { readonly activeConnections: number; changed(): void } | undefined;
+  path: string | null;
+}
+
+export class DownloadSet {
+  readonly #o: SetOptions;
+  readonly #jobs: number;
+  readonly #emit: (event: SetEvent) => void;
+  readonly #budget: Budget;
+  readonly #caps = new Map<string, number>();
+  readonly #pool: ConnectionPool;
+  readonly #ownsTransport: boolean;
+  readonly #entries: Entry[] = [];
+  readonly #queue: Entry[] = [];
+  readonly #running = new Set<Entry>();
+  readonly #ledgers = new Map<string, Promise<Ledger>>();
+  readonly #started = performance.now();
+  #waiters: (() => void)[] = [];
+
+  constructor(options: SetOptions = {}) {
+    this.#o = options;
+    this.#emit = guardHandler(options.onEvent ?? (() => {}));
+    const jobs = positive("jobs", options.jobs ?? SET_DEFAULTS.jobs);
+    const total = positive("maxConnections", options.maxConnections ?? SET_DEFAULTS.maxConnections);
+    const perHost = positive(
+      "maxHostConnections",
+      options.maxHostConnections ?? SET_DEFAULTS.maxHostConnections,
+    );
+    const hostCap = (host: string): number => this.#caps.get(host) ?? perHost;
+    this.#budget = { total, hostCap };
+    this.#jobs = jobs;
+    this.#ownsTransport = options.transport === undefined;
+    const { onEvent: _, ...fileOptions } = options;
+    const transport = options.transport ?? defaultTransport(normalizeOptions(fileOptions));
+    this.#pool = new ConnectionPool(transport, { size: total, hostCap });
+    options.signal?.addEventListener("abort", () => this.cancel(), { once: true });
+  }
+
+  /** Queues a download; returns its id, which every event about it carries. */
+  add(url: string, options: EntryOptions = {}): number {
+    const parsed = parseHttpUrl(url);
+    const entry: Entry = {
+      id: this.#entries.length + 1,
+      url,
+      options,
+      host: parsed.origin,
+      controller: new AbortController(),
+      running: undefined,
+    };
+    this.#entries.push(entry);
+    this.#emit({ type: "queued", id: entry.id, url: redactUrl(url) });
+    if (this.#o.signal?.aborted || options.signal?.aborted) {
+      this.#finish(entry, { status: "cancelled" });
+      return entry.id;
+    }
+    options.signal?.addEventListener("abort", () => this.cancel(entry.id), { once: true });
+    this.#queue.push(entry);
+    this.#pump();
+    return entry.id;
+  }
+
+  /** Cancels one download, or all of them; their partial data is kept for a rerun. */
+  cancel(id?: number): void {
+    for (const entry of this.#entries) {
+      if (id !== undefined && entry.id !== id) continue;
+      if (entry.outcome) continue;
+      const queued = this.#queue.indexOf(entry);
+      if (queued >= 0) {
+        this.#queue.splice(queued, 1);
+        this.#finish(entry, { status: "cancelled" });
+      } else {
+        entry.controller.abort();
+      }
+    }
+  }
+
+  /**
+   * Resolves once every download added so far has ended (saved, skipped, failed or cancelled),
+   * after a "summary" event.
+   */
+  async settled(): Promise<SetResult> {
+    while (this.#entries.some((e) => !e.outcome)) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    const result = summarize(
+      this.#entries.map((e) => e.outcome!),
+      performance.now() - this.#started,
+    );
+    this.#emit({ type: "summary", summary: result.summary });
+    return result;
+  }
+
+  /** Closes the set's connections (those of a transport the caller gave stay the caller's). */
+  async close(): Promise<void> {
+    if (this.#ownsTransport) await this.#pool.close();
+  }
+
+  /** Starts queued files while the set has room: a job slot, and a connection for their host. */
+  #pump(): void {
+    for (let i = 0; i < this.#queue.length && this.#running.size < this.#jobs;) {
+      const entry = this.#queue[i]!;
+      const running = [...this.#running];
+      if (!mayStart(running, entry.host, this.#budget)) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      this.#start(entry);
+    }
+  }
+
+  #start(entry: Entry): void {
+    const running: Running = { want: 1, limit: 1, transfer: undefined, path: null };
+    entry.running = running;
+    this.#running.add(entry);
+    this.#reshare();
+    const lease = this.#pool.lease();
+    void (async () => {
+      try {
+        const download = this.#download(entry, lease);
+        const result = await download.run();
+        this.#finish(entry, { status: result.skipped ? "skipped" : "saved", result });
+      } catch (error) {
+        const cancelled = entry.controller.signal.aborted || this.#o.signal?.aborted === true;
+        this.#finish(entry, { status: cancelled ? "cancelled" : "failed", error });
+      } finally {
+        await lease.close();
+      }
+    })();
+  }
+
+  #download(entry: Entry, lease: ReturnType<ConnectionPool["lease"]>): Download {
+    const { id, options } = entry;
+    const running = entry.running!;
+    const root = resolve(this.#o.dir ?? ".");
+    const signals = [entry.controller.signal, this.#o.signal].filter((s) => s !== undefined);
+    const onEvent = (event: DownloadEvent): void => {
+      if (event.type === "start") running.path = event.path;
+      // A skipped file reports "skipped", not "done": the set tells them apart.
+      if (event.type === "done" && event.result.skipped) {
+        running.path = event.result.path;
+        this.#emit({ type: "skipped", id, result: event.result });
+        return;
+      }
+      this.#emit({ ...event, id });
+    };
+    const { onEvent: _, ...shared } = this.#o;
+    const normalized = normalizeOptions({
+      ...shared,
+      ...options,
+      headers: { ...this.#o.headers, ...options.headers },
+      checksums: [...(this.#o.checksums ?? []), ...(options.checksums ?? [])],
+      dir: resolve(root, options.dir ?? "."),
+      signal: AbortSignal.any(signals),
+      onEvent,
+      transport: lease,
+    });
+    const list = this.#o.checksumList;
+    return new Download(parseHttpUrl(entry.url), normalized, lease, {
+      grant: this.#grant(entry),
+      ledger: (dir) => this.#ledger(dir),
+      ...(list
+        ? {
+            listed: (finalPath: string) => {
+              const path = relative(root, finalPath).split(sep).join("/");
+              const digests = list.lookup(path);
+              if (!digests) throw new NotListedError(path, list.source);
+              return digests;
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** The file's share of connections, as its transfer sees it. */
+  #grant(entry: Entry): ConnectionGrant {
+    const running = entry.running!;
+    return {
+      get limit() {
+        return running.limit;
+      },
+      attach: (transfer) => {
+        running.transfer = transfer;
+      },
+      detach: () => {
+        running.transfer = undefined;
+      },
+      want: (lanes) => {
+        if (lanes === running.want) return;
+        running.want = Math.max(1, lanes);
+        this.#reshare();
+      },
+      refused: (origin) => {
+        const cap = capAfterRefusal(this.#budget.hostCap(origin), this.#pool.inUse(origin));
+        if (cap === this.#budget.hostCap(origin)) return;
+        this.#caps.set(origin, cap);
+        this.#reshare();
+      },
+    };
+  }
+
+  /** Shares the connections out again, and tells each transfer whose share changed. */
+  #reshare(): void {
+    const demands = [...this.#running].map((e) => ({
+      id: e.id,
+      host: e.host,
+      want: e.running!.want,
+    }));
+    const shares = shareConnections(demands, this.#budget);
+    for (const entry of this.#running) {
+      const running = entry.running!;
+      const share = shares.get(entry.id)!;
+      if (share === running.limit) continue;
+      running.limit = share;
+      running.transfer?.changed();
+    }
+  }
+
+  #ledger(dir: string): Promise<Ledger> {
+    let ledger = this.#ledgers.get(dir);
+    if (!ledger) {
+      ledger = Ledger.load(dir);
+      this.#ledgers.set(dir, ledger);
+      // A failed read is retried by the next file rather than remembered.
+      ledger.catch(() => this.#ledgers.delete(dir));
+    }
+    return ledger;
+  }
+
+  #finish(
+    entry: Entry,
+    ended: Pick<FileOutcome, "status"> & Partial<Pick<FileOutcome, "result" | "error">>,
+  ): void {
+    const path = ended.result?.path ?? entry.running?.path ?? null;
+    const url = redactUrl(entry.url);
+    const exitCode =
+      ended.status === "failed"
+        ? exitCodeOf(ended.error)
+        : ended.status === "cancelled"
+          ? CANCELLED
+          : EXIT.ok;
+    entry.outcome = { id: entry.id, url, path, exitCode, ...ended };
+    if (ended.status === "failed") {
+      this.#emit({ type: "failed", id: entry.id, url, path, error: ended.error });
+    } else if (ended.status === "cancelled") {
+      this.#emit({ type: "cancelled", id: entry.id, url, path });
+    }
+    if (this.#running.delete(entry)) {
+      entry.running = undefined;
+      this.#reshare();
+    }
+    this.#pump();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Downloads every entry as one set; resolves with each file's outcome and the summary. */
+export async function downloadAll(
+  entries: readonly { url: string; options?: EntryOptions }[],
+  options: SetOptions = {},
+): Promise<SetResult> {
+  const set = new DownloadSet(options);
+  try {
+    for (const { url, options: own } of entries) set.add(url, own);
+    return await set.settled();
+  } finally {
+    await set.close();
+  }
+}
+
+export function summarize(outcomes: FileOutcome[], elapsedMs: number): SetResult {
+  const count = (status: FileOutcome["status"]): number =>
+    outcomes.filter((o) => o.status === status).length;
+  const verified = outcomes.filter((o) => (o.result?.verified.length ?? 0) > 0).length;
+  const fetchedBytes = outcomes.reduce(
+    (sum, o) => sum + (o.result && !o.result.skipped ? o.result.size - o.result.resumedBytes : 0),
+    0,
+  );
+  return {
+    outcomes,
+    summary: {
+      files: outcomes.length,
+      saved: count("saved"),
+      verified,
+      skipped: count("skipped"),
+      failed: count("failed"),
+      cancelled: count("cancelled"),
+      fetchedBytes,
+      elapsedMs,
+      exitCode: Math.max(EXIT.ok, ...outcomes.map((o) => o.exitCode)),
+    },
+  };
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${name} must be a positive whole number, got ${value}`);
+  }
+  return value;
+}
