@@ -31,3 +31,4 @@ export type { Transport, TransportRequest, TransportResponse } from "./io/transp
 export { parseSize, formatBytes } from "./core/units.js";
 export { parseChecksumSpec } from "./core/checksum-spec.js";
 export { parseHttpUrl } from "./core/url.js";
+export { parseHeaderLine, withHeader } from "./core/request-headers.js";
