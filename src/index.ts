@@ -32,3 +32,4 @@ export { parseSize, formatBytes } from "./core/units.js";
 export { parseChecksumSpec } from "./core/checksum-spec.js";
 export { parseHttpUrl } from "./core/url.js";
 export { parseHeaderLine, withHeader } from "./core/request-headers.js";
+export { parseInputFile, type InputEntry } from "./core/input-file.js";
