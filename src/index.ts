@@ -33,3 +33,4 @@ export { parseChecksumSpec } from "./core/checksum-spec.js";
 export { parseHttpUrl } from "./core/url.js";
 export { parseHeaderLine, withHeader } from "./core/request-headers.js";
 export { parseInputFile, type InputEntry } from "./core/input-file.js";
+export { parseChecksumList, type ChecksumList } from "./core/checksum-list.js";
