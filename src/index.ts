@@ -43,3 +43,6 @@ export type { Transport, TransportRequest, TransportResponse } from "./io/transp
 export { parseSize, formatBytes } from "./core/units.js";
 export { parseChecksumSpec } from "./core/checksum-spec.js";
 export { parseHttpUrl } from "./core/url.js";
+export { parseHeaderLine, withHeader } from "./core/request-headers.js";
+export { parseInputFile, type InputEntry } from "./core/input-file.js";
+export { parseChecksumList, type ChecksumList } from "./core/checksum-list.js";

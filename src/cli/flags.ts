@@ -13,8 +13,10 @@ import {
   VERSION,
   UsageError,
   parseChecksumSpec,
+  parseHeaderLine,
   parseHttpUrl,
   parseSize,
+  withHeader,
   type DownloadOptions,
 } from "../index.js";
 
@@ -85,21 +87,9 @@ function readCertificate(file: string): string {
   return pem;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 function header(arg: string, previous: Record<string, string> | undefined): Record<string, string> {
-  // The messages leave the value out: it is often a secret.
-  const colon = arg.indexOf(":");
-  if (colon < 0) throw new UsageError(`expected "Name: value", got no ":"`);
-  const name = arg.slice(0, colon).trim();
-  const value = arg.slice(colon + 1).trim();
-  if (!TOKEN.test(name)) throw new UsageError(`invalid header name "${name}"`);
-  if (/[\r\n\0]/.test(value)) throw new UsageError(`the value of ${name} has a line break`);
-  // Header names are case-insensitive: a later -H replaces an earlier one of the same name.
-  const kept = Object.entries(previous ?? {}).filter(
-    ([k]) => k.toLowerCase() !== name.toLowerCase(),
-  );
-  return { ...Object.fromEntries(kept), [name]: value };
+  const { name, value } = parseHeaderLine(arg);
+  return withHeader(previous, name, value);
 }
 
 export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], undefined>> } = {
