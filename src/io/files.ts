@@ -9,9 +9,11 @@ import {
   unlink,
   readFile,
   stat,
+  lstat,
   mkdir,
   type FileHandle,
 } from "node:fs/promises";
+import type { Stats } from "node:fs";
 import { dirname } from "node:path";
 import { FileSystemError } from "../errors.js";
 import { crc32c } from "../integrity/crc32c.js";
@@ -180,6 +182,43 @@ export async function exists(path: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw fileSystemError("inspect", path, error);
+  }
+}
+
+/** What is at `path`, or undefined when nothing is; `followLinks: false` inspects a link itself. */
+export async function statIfExists(
+  path: string,
+  { followLinks }: { followLinks: boolean },
+): Promise<Stats | undefined> {
+  try {
+    return await (followLinks ? stat(path) : lstat(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileSystemError("inspect", path, error);
+  }
+}
+
+/**
+ * Makes the entries of `dir` durable: a rename into it, or a file or directory created in it,
+ * survives a power loss only once its directory is flushed too.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, "r");
+  } catch (error) {
+    // Windows opens no directory; there the rename is as durable as the system makes it.
+    if ((error as NodeJS.ErrnoException).code === "EISDIR") return;
+    throw fileSystemError("flush", dir, error);
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems (some FUSE and network ones) cannot flush a directory.
+    if ((error as NodeJS.ErrnoException).code !== "EINVAL")
+      throw fileSystemError("flush", dir, error);
+  } finally {
+    await handle.close();
   }
 }
 
