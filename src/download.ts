@@ -41,7 +41,7 @@ import { defaultTransport } from "./default-transport.js";
 import { guardHandler } from "./guard-handler.js";
 import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
 import { Ledger } from "./io/ledger.js";
-import { judgeRecorded } from "./core/ledger.js";
+import { judgeRecorded, type LedgerRecord } from "./core/ledger.js";
 import { digestsOfFile } from "./integrity/file-digests.js";
 
 /** How often a file that changes under us is started over before we give up. */
@@ -77,6 +77,11 @@ export interface DownloadExtras {
    * every file and does not name this one.
    */
   listed?: (finalPath: string) => ExpectedDigest[];
+  /**
+   * Where the file will be published when `dir` is a staging area (an all-or-nothing set): a
+   * file already saved there is skipped too.
+   */
+  publishedDir?: string;
 }
 
 /** What the first response allows: ranges or not, the length, and the partial data to keep. */
@@ -316,10 +321,18 @@ export class Download {
    * the file back; one that contradicts what was verified is a mismatch, and the file is left.
    */
   async #alreadySaved(name: string | undefined): Promise<DownloadResult | undefined> {
-    const ledger = await this.#ledger(this.#dir);
-    const record = await ledger.saved(this.#identity, name);
-    if (!record) return undefined;
-    const target = new Target(this.#dir, record.name);
+    const { publishedDir } = this.#extras;
+    const subdir = this.#o.output ? dirname(this.#o.output) : ".";
+    const dirs = [...(publishedDir ? [resolve(publishedDir, subdir)] : []), this.#dir];
+    for (const dir of dirs) {
+      const ledger = await this.#ledger(dir);
+      const record = await ledger.saved(this.#identity, name);
+      if (record) return this.#skip(ledger, new Target(dir, record.name), record);
+    }
+    return undefined;
+  }
+
+  async #skip(ledger: Ledger, target: Target, record: LedgerRecord): Promise<DownloadResult> {
     const expected = [...this.#o.checksums, ...(this.#extras.listed?.(target.final) ?? [])];
     let verified = record.verified;
     const judged = judgeRecorded(verified, expected);

@@ -9,15 +9,26 @@
  *   for (const url of shards) set.add(url);
  *   const { summary } = await set.settled();
  */
-import { relative, resolve, sep } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DownloadOptions, ExpectedDigest } from "./options.js";
 import type { DownloadEvent, FileOutcome, SetEvent, SetResult } from "./events.js";
 import { normalizeOptions } from "./options.js";
-import { EXIT, NotListedError, UsageError, exitCodeOf, redactUrl } from "./errors.js";
+import {
+  EXIT,
+  FileSystemError,
+  NotListedError,
+  UsageError,
+  exitCodeOf,
+  redactUrl,
+} from "./errors.js";
+import { Staging } from "./io/staging.js";
+import { exists } from "./io/files.js";
+import { resumeIdentity } from "./core/secrets.js";
 import { Download } from "./download.js";
 import type { ConnectionGrant } from "./transfer.js";
-import { ConnectionPool } from "./connection-pool.js";
+import { ConnectionPool, type LeasedTransport } from "./connection-pool.js";
 import { defaultTransport } from "./default-transport.js";
 import { Ledger } from "./io/ledger.js";
 import { capAfterRefusal, mayStart, shareConnections, type Budget } from "./core/share.js";
@@ -62,6 +73,13 @@ export interface SetOptions extends Omit<
    * fails (it cannot be verified) instead of passing unchecked.
    */
   checksumList?: ChecksumLookup;
+  /**
+   * All or nothing: every file is fetched and verified in a staging area inside `dir`
+   * (`.parget-staging`), and moved to its final path only once every file of the set is
+   * verified. A failure or a kill leaves `dir` as it was and the staged data resumable; a kill
+   * during the moves is finished by the next run. @default false
+   */
+  atomic?: boolean;
   /** Receives every file's events, each with the file's id, and the set's summary. */
   onEvent?: (event: SetEvent) => void;
   progressIntervalMs?: number;
@@ -104,6 +122,9 @@ export class DownloadSet {
   readonly #running = new Set<Entry>();
   readonly #ledgers = new Map<string, Promise<Ledger>>();
   readonly #started = performance.now();
+  readonly #root: string;
+  /** The staging area of an all-or-nothing set, opened (and any interrupted commit finished) once. */
+  readonly #staging: Promise<Staging> | undefined;
   #waiters: (() => void)[] = [];
 
   constructor(options: SetOptions = {}) {
@@ -123,6 +144,10 @@ export class DownloadSet {
     const transport = options.transport ?? defaultTransport(normalizeOptions(fileOptions));
     this.#pool = new ConnectionPool(transport, { size: total, hostCap });
     options.signal?.addEventListener("abort", () => this.cancel(), { once: true });
+    this.#root = resolve(options.dir ?? ".");
+    this.#staging = options.atomic ? Staging.open(this.#root) : undefined;
+    // Reported by the first file that needs it.
+    this.#staging?.catch(() => {});
   }
 
   /** Queues a download; returns its id, which every event about it carries. */
@@ -171,10 +196,9 @@ export class DownloadSet {
     while (this.#entries.some((e) => !e.outcome)) {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
-    const result = summarize(
-      this.#entries.map((e) => e.outcome!),
-      performance.now() - this.#started,
-    );
+    const outcomes = this.#entries.map((e) => e.outcome!);
+    if (this.#staging) await this.#commit(await this.#staging, outcomes);
+    const result = summarize(outcomes, performance.now() - this.#started);
     this.#emit({ type: "summary", summary: result.summary });
     return result;
   }
@@ -206,7 +230,7 @@ export class DownloadSet {
     const lease = this.#pool.lease();
     void (async () => {
       try {
-        const download = this.#download(entry, lease);
+        const download = this.#download(entry, lease, await this.#staging);
         const result = await download.run();
         this.#finish(entry, { status: result.skipped ? "skipped" : "saved", result });
       } catch (error) {
@@ -218,10 +242,11 @@ export class DownloadSet {
     })();
   }
 
-  #download(entry: Entry, lease: ReturnType<ConnectionPool["lease"]>): Download {
+  #download(entry: Entry, lease: LeasedTransport, staging: Staging | undefined): Download {
     const { id, options } = entry;
     const running = entry.running!;
-    const root = resolve(this.#o.dir ?? ".");
+    const root = this.#root;
+    const dir = resolve(root, options.dir ?? ".");
     const signals = [entry.controller.signal, this.#o.signal].filter((s) => s !== undefined);
     const onEvent = (event: DownloadEvent): void => {
       if (event.type === "start") running.path = event.path;
@@ -239,19 +264,24 @@ export class DownloadSet {
       ...options,
       headers: { ...this.#o.headers, ...options.headers },
       checksums: [...(this.#o.checksums ?? []), ...(options.checksums ?? [])],
-      dir: resolve(root, options.dir ?? "."),
+      dir: staging ? stagedDirOf(staging, dir) : dir,
       signal: AbortSignal.any(signals),
       onEvent,
       transport: lease,
     });
     const list = this.#o.checksumList;
+    if (staging && options.output !== undefined && isAbsolute(options.output)) {
+      throw new UsageError(`an all-or-nothing set saves inside ${root}, not at ${options.output}`);
+    }
     return new Download(parseHttpUrl(entry.url), normalized, lease, {
       grant: this.#grant(entry),
       ledger: (dir) => this.#ledger(dir),
+      ...(staging ? { publishedDir: dir } : {}),
       ...(list
         ? {
             listed: (finalPath: string) => {
-              const path = relative(root, finalPath).split(sep).join("/");
+              const published = staging ? publishedPathOf(staging, finalPath) : finalPath;
+              const path = relative(root, published).split(sep).join("/");
               const digests = list.lookup(path);
               if (!digests) throw new NotListedError(path, list.source);
               return digests;
@@ -305,6 +335,60 @@ export class DownloadSet {
     }
   }
 
+  /**
+   * Once every file is verified, records the staged ones in their final directories' ledgers
+   * (a rerun after a kill in the moves then skips them) and moves them all. A final path that
+   * exists (without `overwrite`) fails its file, and nothing moves.
+   */
+  async #commit(staging: Staging, outcomes: FileOutcome[]): Promise<void> {
+    if (outcomes.some((o) => o.status !== "saved" && o.status !== "skipped")) return;
+    const staged = outcomes.filter((o) => isInside(staging.dir, o.result!.path));
+    const moves = staged.map((o) => ({
+      staged: o.result!.path,
+      final: publishedPathOf(staging, o.result!.path),
+    }));
+    if (!this.#o.overwrite) {
+      for (const [i, move] of moves.entries()) {
+        if (!(await exists(move.final))) continue;
+        const outcome = staged[i]!;
+        const error = new FileSystemError(
+          `${move.final} already exists (use --overwrite to replace it); nothing of the set was moved`,
+          { code: "PARGET_FILE_EXISTS" },
+        );
+        Object.assign(outcome, { status: "failed", error, exitCode: exitCodeOf(error) });
+        this.#emit({ type: "failed", id: outcome.id, url: outcome.url, path: move.final, error });
+      }
+      if (staged.some((o) => o.status === "failed")) return;
+    }
+    try {
+      for (const [i, move] of moves.entries()) {
+        // Every file is verified: the moves are next, and their directories hold their ledgers.
+        await mkdir(dirname(move.final), { recursive: true });
+        const ledger = await this.#ledger(dirname(move.final));
+        await ledger.record(
+          {
+            name: basename(move.final),
+            url: resumeIdentity(parseHttpUrl(this.#entries[staged[i]!.id - 1]!.url)),
+            verified: staged[i]!.result!.verified,
+          },
+          move.staged,
+        );
+      }
+      await staging.commit(moves, { overwrite: this.#o.overwrite ?? false });
+    } catch (error) {
+      for (const outcome of staged) {
+        Object.assign(outcome, { status: "failed", error, exitCode: exitCodeOf(error) });
+        this.#emit({ type: "failed", id: outcome.id, url: outcome.url, path: outcome.path, error });
+      }
+      return;
+    }
+    for (const [i, move] of moves.entries()) {
+      const outcome = staged[i]!;
+      outcome.path = move.final;
+      outcome.result = { ...outcome.result!, path: move.final };
+    }
+  }
+
   #ledger(dir: string): Promise<Ledger> {
     let ledger = this.#ledgers.get(dir);
     if (!ledger) {
@@ -343,6 +427,25 @@ export class DownloadSet {
     this.#waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The staging directory that stands for `dir` (inside the set's root) until the commit. */
+function stagedDirOf(staging: Staging, dir: string): string {
+  const inside = relative(staging.root, dir);
+  if (inside.startsWith("..") || isAbsolute(inside)) {
+    throw new UsageError(`an all-or-nothing set saves inside ${staging.root}, not in ${dir}`);
+  }
+  return join(staging.dir, inside);
+}
+
+/** Where a file staged at `path` is published. */
+function publishedPathOf(staging: Staging, path: string): string {
+  return join(staging.root, relative(staging.dir, path));
+}
+
+function isInside(dir: string, path: string): boolean {
+  const inside = relative(dir, path);
+  return inside !== "" && !inside.startsWith("..") && !isAbsolute(inside);
 }
 
 /** Downloads every entry as one set; resolves with each file's outcome and the summary. */

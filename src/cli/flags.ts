@@ -16,8 +16,12 @@ import {
   parseHeaderLine,
   parseHttpUrl,
   parseSize,
+  parseInputFile,
   withHeader,
+  SET_DEFAULTS,
   type DownloadOptions,
+  type EntryOptions,
+  type SetOptions,
 } from "../index.js";
 
 /** What the flags produce: download options, plus the few that only the shell reads. */
@@ -35,7 +39,14 @@ export type FlagValues = Pick<
   | "proxy"
   | "insecure"
   | "caCertificates"
-> & { inputFile?: string; quiet?: boolean; json?: boolean };
+> &
+  Pick<SetOptions, "jobs" | "maxConnections" | "maxHostConnections"> & {
+    inputFile?: string;
+    checksumList?: string;
+    atomic?: boolean;
+    quiet?: boolean;
+    json?: boolean;
+  };
 
 export interface Flag<T> {
   /** commander's syntax; `<ARG>` marks a flag that takes an argument. */
@@ -147,20 +158,52 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
   },
   inputFile: {
     flags: "-i, --input-file <FILE>",
-    help: "read URLs from FILE, one a line (- for stdin)",
+    help:
+      "read URLs from FILE (- for stdin), one a line, each optionally followed by indented " +
+      "out=, dir=, checksum=, header= lines (aria2's input file)",
+  },
+  jobs: {
+    flags: "-j, --jobs <N>",
+    help: `download N files at once (default ${SET_DEFAULTS.jobs})`,
+    parse: positiveInteger,
+  },
+  maxConnections: {
+    flags: "--max-connections <N>",
+    help: `open at most N connections at once, all files together (default ${SET_DEFAULTS.maxConnections})`,
+    parse: positiveInteger,
+  },
+  maxHostConnections: {
+    flags: "--max-host-connections <N>",
+    help:
+      `open at most N connections at once to one host (default ${SET_DEFAULTS.maxHostConnections}); ` +
+      "a host that refuses more lowers it for the whole set",
+    parse: positiveInteger,
+  },
+  checksumList: {
+    flags: "--checksums <FILE|URL>",
+    help:
+      "verify each file against a checksum list (sha256sum/md5sum output or BSD tags); " +
+      "a file it does not list fails",
+  },
+  atomic: {
+    flags: "--atomic",
+    help:
+      "all or nothing: fetch and verify every file in DIR/.parget-staging, and move them to " +
+      "their final paths only once all are verified",
   },
   quiet: { flags: "-q, --quiet", help: "print nothing but errors" },
   json: { flags: "--json", help: "print events as JSON lines on stdout" },
 };
 
 const EXIT_MEANING: Record<keyof typeof EXIT, string> = {
-  ok: "every file was saved (and verified, when a checksum was known)",
+  ok: "every file was saved or already saved (and verified, when a checksum was known)",
   other: "another failure (the remote file changed, an internal error)",
   usage: "bad arguments or input (-n over 64, an unreadable -i file); nothing was fetched",
   filesystem: "a local file problem (exists, unwritable, disk full)",
   network: "the network failed after all retries",
   http: "the server answered with an error or broke the protocol",
-  integrity: "a checksum did not match; the data is kept beside the target",
+  integrity:
+    "a checksum did not match (the data is kept beside the target), or --checksums lists none",
 };
 
 const HELP_AFTER = `
@@ -168,7 +211,7 @@ Commands:
   demo [options]           race 1 connection against 8 on a local throttled server
   bench [options] [url]    sweep chunk sizes and connection counts; recommend a setting
 
-Exit status (with several URLs, the highest status among them):
+Exit status (with several files, the highest status among them):
 ${Object.entries(EXIT)
   .map(([key, code]) => `  ${String(code).padEnd(3)}  ${EXIT_MEANING[key as keyof typeof EXIT]}`)
   .join("\n")}
@@ -179,13 +222,28 @@ Examples:
   parget -n 16 -o os.iso --checksum sha256=<hex> https://example.com/os.iso
   parget -d dl/ -H "Authorization: Bearer $TOKEN" https://x.test/a https://x.test/b
   grep -v beta urls.txt | parget -i -
+  parget -d model --checksums https://example.com/model/SHA256SUMS -i shards.txt
+  parget --atomic -j 4 -d release/ -i artifacts.txt
   parget --json https://example.com/big.iso | jq -c 'select(.type == "done")'
   parget demo
   parget bench --connections 1,4,16 https://example.com/big.iso
 `;
 
+/** A download command: the set's files, the options they share, and the set's own. */
+export interface DownloadArgs {
+  kind: "download";
+  entries: { url: string; options: EntryOptions }[];
+  options: DownloadOptions;
+  set: Pick<SetOptions, "jobs" | "maxConnections" | "maxHostConnections">;
+  /** A checksum list's path or URL. */
+  checksumList: string | undefined;
+  atomic: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
 export type ParsedArgs =
-  | { kind: "download"; urls: string[]; options: DownloadOptions; quiet: boolean; json: boolean }
+  | DownloadArgs
   | { kind: "demo"; argv: string[] }
   | { kind: "bench"; argv: string[] }
   /** --help or --version: print `output` on stdout and exit 0. */
@@ -226,28 +284,48 @@ export async function parseArgs(
     const value: unknown = program.getOptionValue(option.attributeName());
     if (value !== undefined) values[key] = value;
   }
-  const { inputFile, quiet, json, ...download } = values as FlagValues;
+  const {
+    inputFile,
+    quiet,
+    json,
+    jobs,
+    maxConnections,
+    maxHostConnections,
+    checksumList,
+    atomic,
+    ...download
+  } = values as FlagValues;
 
-  const urls = [...program.args];
-  urls.forEach((url) => parseHttpUrl(url));
+  const entries: DownloadArgs["entries"] = program.args.map((url) => {
+    parseHttpUrl(url);
+    return { url, options: {} };
+  });
   if (inputFile !== undefined) {
     const source = inputFile === "-" ? "stdin" : inputFile;
-    for (const { url, line } of parseUrlList(await readUrlFile(env, inputFile))) {
-      try {
-        parseHttpUrl(url);
-      } catch (error) {
-        // A long list is fixed by line number.
-        if (!(error instanceof UsageError)) throw error;
-        throw new UsageError(`${source}:${line}: ${error.message}`, "PARGET_BAD_URL");
-      }
-      urls.push(url);
+    const text = await readUrlFile(env, inputFile);
+    for (const { url, line: _, ...options } of parseInputFile(text, source)) {
+      entries.push({ url, options });
     }
   }
-  if (urls.length === 0) throw new UsageError("no URL given (see parget --help)");
-  if (download.output !== undefined && urls.length > 1) {
-    throw new UsageError(`--output names one file, but ${urls.length} URLs were given`);
+  if (entries.length === 0) throw new UsageError("no URL given (see parget --help)");
+  if (download.output !== undefined && entries.length > 1) {
+    throw new UsageError(`--output names one file, but ${entries.length} URLs were given`);
   }
-  return { kind: "download", urls, options: download, quiet: quiet ?? false, json: json ?? false };
+  const set = {
+    ...(jobs === undefined ? {} : { jobs }),
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(maxHostConnections === undefined ? {} : { maxHostConnections }),
+  };
+  return {
+    kind: "download",
+    entries,
+    options: download,
+    set,
+    checksumList,
+    atomic: atomic ?? false,
+    quiet: quiet ?? false,
+    json: json ?? false,
+  };
 }
 
 /**
@@ -288,14 +366,6 @@ export function addFlag<T>(program: Command, flag: Flag<T>): Option {
   }
   program.addOption(option);
   return option;
-}
-
-/** One URL a line, with its line number; blank lines and lines starting with # are skipped. */
-export function parseUrlList(text: string): { url: string; line: number }[] {
-  return text
-    .split(/\r?\n/)
-    .map((line, i) => ({ url: line.trim(), line: i + 1 }))
-    .filter(({ url }) => url !== "" && !url.startsWith("#"));
 }
 
 /** An unreadable -i file is bad input, like an unreadable --ca-certificate: exit 2. */

@@ -1,10 +1,11 @@
 /**
- * The parget command: parse, download each URL in turn, render events, exit with a status.
- * With several URLs a failure does not stop the rest; the exit status is the highest one seen.
+ * The parget command: parse, download the URLs as one set, render events, exit with a status.
+ * A failure does not stop the rest; the exit status is the highest one among the files.
  */
 // First: V8 flags that must hold while the rest loads.
 import "./lean-runtime.js";
-import { createTransport, download, exitCodeOf, EXIT } from "../index.js";
+import { createTransport, DownloadSet, exitCodeOf, EXIT } from "../index.js";
+import { loadChecksumList } from "./checksum-list.js";
 import { parseArgs } from "./flags.js";
 import { createReclaimer } from "./reclaim.js";
 import { errorMessage } from "./reporters/format.js";
@@ -52,28 +53,29 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
 
   const reporter = createReporter(args, { stdout, stderr });
   // Collecting garbage is the process's business, so the CLI, not the library, decides it.
-  const onReceived = createReclaimer();
-  let status: number = EXIT.ok;
+  const transport = createTransport({ ...args.options, onReceived: createReclaimer() });
   try {
-    for (const url of args.urls) {
-      reporter.begin(url);
-      const transport = createTransport({ ...args.options, onReceived });
-      try {
-        const onEvent = reporter.onEvent.bind(reporter);
-        await download(url, { ...args.options, transport, signal, onEvent });
-      } catch (err) {
-        reporter.onError(url, err);
-        if (signal.aborted) throw err;
-        stderr.write(`parget: ${errorMessage(err)}\n`);
-        status = Math.max(status, exitCodeOf(err));
-      } finally {
-        await transport.close();
-      }
-    }
+    const checksumList =
+      args.checksumList === undefined
+        ? undefined
+        : await loadChecksumList(args.checksumList, { ...args.options, transport, signal });
+    const set = new DownloadSet({
+      ...args.options,
+      ...args.set,
+      ...(checksumList ? { checksumList } : {}),
+      atomic: args.atomic,
+      transport,
+      signal,
+      onEvent: (event) => reporter.onEvent(event as never),
+    });
+    for (const { url, options } of args.entries) set.add(url, options);
+    const { summary } = await set.settled();
+    signal.throwIfAborted();
+    return summary.exitCode;
   } finally {
     reporter.close();
+    await transport.close();
   }
-  return status;
 }
 
 const controller = new AbortController();

@@ -42,9 +42,15 @@ export class Ledger {
     }
   }
 
-  /** Records a file published just now, reading its facts from disk; durable before it returns. */
-  async record(fields: Omit<LedgerRecord, "size" | "mtimeMs" | "ino">): Promise<void> {
-    const path = join(this.#dir, fields.name);
+  /**
+   * Records a file published just now, reading its facts from disk (from `factsOf`, the file it
+   * is about to be renamed from, if given); durable before it returns.
+   */
+  async record(
+    fields: Omit<LedgerRecord, "size" | "mtimeMs" | "ino">,
+    factsOf = join(this.#dir, fields.name),
+  ): Promise<void> {
+    const path = factsOf;
     try {
       const { size, mtimeMs, ino } = await stat(path);
       const record = { ...fields, size, mtimeMs, ino };

@@ -4,7 +4,7 @@
  * once every one is verified. Until then the root's own contents are untouched. The moves follow
  * a commit plan written durably first, so a kill during them is finished by the next open().
  */
-import { mkdir, rmdir } from "node:fs/promises";
+import { mkdir, readdir, rmdir } from "node:fs/promises";
 import path from "node:path";
 import {
   PLAN_NAME,
@@ -18,6 +18,7 @@ import {
   type PlannedMove,
 } from "../core/commit-plan.js";
 import { FileSystemError, UsageError } from "../errors.js";
+import { LEDGER_NAME } from "../core/ledger.js";
 import {
   fileSystemError,
   publish,
@@ -227,7 +228,21 @@ export class Staging {
   }
 }
 
+/**
+ * Removes `dir` if nothing is left in it but the ledger of the staged files that were in it
+ * (src/core/ledger.ts): once they are moved it describes nothing. A ledger that still has staged
+ * files beside it (another set's) stays.
+ */
 async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    const left = await readdir(dir);
+    if (left.length === 1 && left[0] === LEDGER_NAME)
+      await removeIfExists(path.join(dir, LEDGER_NAME));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw fileSystemError("list", dir, error);
+    return;
+  }
   try {
     await rmdir(dir);
   } catch (error) {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseArgs, parseUrlList, type ParseEnv, type ParsedArgs } from "../../src/cli/flags.js";
+import { parseArgs, type ParseEnv, type ParsedArgs } from "../../src/cli/flags.js";
 import { PargetError } from "../../src/index.js";
 
 const URL_A = "https://example.com/a.bin";
@@ -30,8 +30,11 @@ test("a bare URL gives no options, so the engine's defaults apply", async () => 
   const args = await downloadArgs([URL_A]);
   assert.deepEqual(args, {
     kind: "download",
-    urls: [URL_A],
+    entries: [{ url: URL_A, options: {} }],
     options: {},
+    set: {},
+    checksumList: undefined,
+    atomic: false,
     quiet: false,
     json: false,
   });
@@ -113,17 +116,22 @@ test("-H parses Name: value, keeps colons in the value, and a later name replace
   assert.deepEqual(args.options.headers, { Authorization: "Bearer a:b", "x-trace": "2" });
 });
 
-test("-i adds the file's URLs after the positional ones, skipping blanks and comments", async () => {
+test("-i adds the file's URLs after the positional ones, with their own options", async () => {
   const read: string[] = [];
   const env: ParseEnv = {
     readText: async (path) => {
       read.push(path);
-      return "# mirrors\n\nhttp://a.example/x\r\n  https://b.example/y  \n";
+      return "# mirrors\n\nhttp://a.example/x\r\n  out=y.bin\n\tdir=sub\nhttps://b.example/y  \n";
     },
   };
-  const args = await downloadArgs([URL_A, "-i", "-"], env);
+  const args = await downloadArgs([URL_A, "-i", "-", "-j", "3", "--max-connections", "9"], env);
   assert.deepEqual(read, ["-"]);
-  assert.deepEqual(args.urls, [URL_A, "http://a.example/x", "https://b.example/y"]);
+  assert.deepEqual(args.entries, [
+    { url: URL_A, options: {} },
+    { url: "http://a.example/x", options: { output: "y.bin", dir: "sub" } },
+    { url: "https://b.example/y", options: {} },
+  ]);
+  assert.deepEqual(args.set, { jobs: 3, maxConnections: 9 });
 });
 
 test("-i reads a real file; a missing one is a usage error in one clean line", async () => {
@@ -131,9 +139,9 @@ test("-i reads a real file; a missing one is a usage error in one clean line", a
   try {
     const list = join(dir, "urls.txt");
     await writeFile(list, `${URL_A}\n# done\n`);
-    assert.deepEqual(await parseArgs(["-i", list]), {
-      ...{ kind: "download", urls: [URL_A], options: {}, quiet: false, json: false },
-    });
+    assert.deepEqual(((await parseArgs(["-i", list])) as { entries: unknown }).entries, [
+      { url: URL_A, options: {} },
+    ]);
     await assert.rejects(parseArgs(["-i", join(dir, "missing.txt")]), (err: unknown) => {
       assert.ok(err instanceof PargetError);
       assert.equal(err.exitCode, 2);
@@ -213,9 +221,4 @@ test("demo gets its own arguments", async () => {
     kind: "demo",
     argv: ["--size", "1M"],
   });
-});
-
-test("parseUrlList", () => {
-  assert.deepEqual(parseUrlList(""), []);
-  assert.deepEqual(parseUrlList(" # a\n\t\nhttp://x/ \n"), [{ url: "http://x/", line: 3 }]);
 });

@@ -1,6 +1,7 @@
 /** Shared pieces of the end-to-end tests: temp directories, byte checks, the --json output. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { LEDGER_NAME } from "../../src/core/ledger.js";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -17,9 +18,9 @@ export async function tempDir(t: TestContext, label = "e2e"): Promise<string> {
   return dir;
 }
 
-/** The directory's entries, sorted. */
+/** The directory's entries, sorted, but for the ledger of saved files (its own tests). */
 export async function entries(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort();
+  return (await readdir(dir)).filter((name) => name !== LEDGER_NAME).sort();
 }
 
 /** The file holds exactly `size` bytes of the stream named by `seed`; says where they part if not. */

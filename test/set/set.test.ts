@@ -235,7 +235,11 @@ test("cancelling one file leaves the others running and its partial data resumab
 });
 
 test("a host that refuses connections lowers the cap for the whole set", async (t) => {
-  const server = await serve(t, { files: files(12, 2 * MiB), requestLimit: 3 });
+  const server = await serve(t, {
+    files: files(12, 2 * MiB),
+    requestLimit: 3,
+    ratePerConnection: 4 * MiB,
+  });
   const dir = await tempDir(t);
   const { summary } = await downloadAll(
     Array.from({ length: 12 }, (_, i) => ({ url: server.url(`/f${i}.bin`) })),
@@ -244,6 +248,57 @@ test("a host that refuses connections lowers the cap for the whole set", async (
   assert.equal(summary.saved, 12);
   for (let i = 0; i < 12; i++) await assertContent(path.join(dir, `f${i}.bin`), `f${i}`, 2 * MiB);
   const refused = server.stats.statuses[503] ?? 0;
-  // Each file on its own would be refused again and again; the set learns once for all.
-  assert.ok(refused < 24, `${refused} requests refused`);
+  // Each file on its own is refused again and again (about 50 here); the set learns at once.
+  t.diagnostic(`${refused} requests refused`);
+  assert.ok(refused <= 12, `${refused} requests refused`);
+});
+
+test("all or nothing: a failure leaves the directory as it was, and the rerun commits the set", async (t) => {
+  const server = await serve(t, { files: files(4, 300 * KiB) });
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, "keep.txt"), "mine");
+  const entries = [
+    ...Array.from({ length: 4 }, (_, i) => ({ url: server.url(`/f${i}.bin`), options: {} })),
+    { url: server.url("/late.bin"), options: { dir: "sub" } },
+  ];
+  const first = await downloadAll(entries, { dir, atomic: true, retries: 0 });
+  assert.equal(first.summary.exitCode, EXIT.http);
+  assert.deepEqual(await listing(dir), [".parget-staging", "keep.txt"], "nothing published");
+
+  server.replaceFile("/late.bin", generated("late", 300 * KiB));
+  server.resetStats();
+  const second = await downloadAll(entries, { dir, atomic: true, retries: 0 });
+  assert.equal(second.summary.exitCode, EXIT.ok);
+  assert.deepEqual(
+    server.stats.requestLog.map((r) => r.path),
+    ["/late.bin"],
+    "the staged files were not fetched again",
+  );
+  assert.deepEqual(await listing(dir), ["f0.bin", "f1.bin", "f2.bin", "f3.bin", "keep.txt", "sub"]);
+  for (let i = 0; i < 4; i++) await assertContent(path.join(dir, `f${i}.bin`), `f${i}`, 300 * KiB);
+  await assertContent(path.join(dir, "sub", "late.bin"), "late", 300 * KiB);
+  assert.equal(second.outcomes[4]?.path, path.join(dir, "sub", "late.bin"));
+
+  server.resetStats();
+  const third = await downloadAll(entries, { dir, atomic: true });
+  assert.deepEqual(
+    third.outcomes.map((o) => o.status),
+    Array(5).fill("skipped"),
+  );
+  assert.equal(server.stats.requests, 0);
+});
+
+test("all or nothing: an existing final path stops the whole commit", async (t) => {
+  const server = await serve(t, { files: files(3, 100 * KiB) });
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, "f2.bin"), "mine");
+  const entries = Array.from({ length: 3 }, (_, i) => ({ url: server.url(`/f${i}.bin`) }));
+  const { outcomes, summary } = await downloadAll(entries, { dir, atomic: true });
+  assert.equal(summary.exitCode, EXIT.filesystem);
+  assert.equal(outcomes[2]?.status, "failed");
+  assert.deepEqual(await listing(dir), [".parget-staging", "f2.bin"]);
+  const overwritten = await downloadAll(entries, { dir, atomic: true, overwrite: true });
+  assert.equal(overwritten.summary.exitCode, EXIT.ok);
+  await assertContent(path.join(dir, "f2.bin"), "f2", 100 * KiB);
+  assert.deepEqual(await listing(dir), ["f0.bin", "f1.bin", "f2.bin"]);
 });
