@@ -4,7 +4,8 @@
  */
 // First: V8 flags that must hold while the rest loads.
 import "./lean-runtime.js";
-import { createTransport, download, exitCodeOf, EXIT } from "../index.js";
+import type { SetSummary } from "../events.js";
+import { createTransport, download, exitCodeOf, EXIT, type DownloadEvent } from "../index.js";
 import { parseArgs } from "./flags.js";
 import { createReclaimer } from "./reclaim.js";
 import { errorMessage } from "./reporters/format.js";
@@ -26,6 +27,9 @@ function outputTo(stream: NodeJS.WriteStream): Sink {
     isTTY: stream.isTTY,
     get columns() {
       return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
     },
   };
 }
@@ -53,27 +57,51 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
   const reporter = createReporter(args, { stdout, stderr });
   // Collecting garbage is the process's business, so the CLI, not the library, decides it.
   const onReceived = createReclaimer();
-  let status: number = EXIT.ok;
+  // The URLs one at a time, reported as a set (id = the URL's index) until the set scheduler.
+  const began = performance.now();
+  const summary: SetSummary = {
+    files: args.urls.length,
+    saved: 0,
+    verified: 0,
+    skipped: 0,
+    failed: 0,
+    cancelled: 0,
+    fetchedBytes: 0,
+    elapsedMs: 0,
+    exitCode: EXIT.ok,
+  };
   try {
-    for (const url of args.urls) {
-      reporter.begin(url);
+    args.urls.forEach((url, id) => reporter.onEvent({ type: "queued", id, url }));
+    for (const [id, url] of args.urls.entries()) {
       const transport = createTransport({ ...args.options, onReceived });
+      let path: string | null = null;
+      const onEvent = (e: DownloadEvent): void => {
+        if (e.type === "start") path = e.path;
+        reporter.onEvent({ ...e, id });
+      };
       try {
-        const onEvent = reporter.onEvent.bind(reporter);
-        await download(url, { ...args.options, transport, signal, onEvent });
+        const result = await download(url, { ...args.options, transport, signal, onEvent });
+        summary.saved++;
+        if (result.verified.length > 0) summary.verified++;
+        summary.fetchedBytes += result.size - result.resumedBytes;
       } catch (err) {
-        reporter.onError(url, err);
-        if (signal.aborted) throw err;
-        stderr.write(`parget: ${errorMessage(err)}\n`);
-        status = Math.max(status, exitCodeOf(err));
+        if (signal.aborted) {
+          reporter.onEvent({ type: "cancelled", id, url, path });
+          throw err;
+        }
+        reporter.onEvent({ type: "failed", id, url, path, error: err });
+        summary.failed++;
+        summary.exitCode = Math.max(summary.exitCode, exitCodeOf(err));
       } finally {
         await transport.close();
       }
     }
+    summary.elapsedMs = Math.round(performance.now() - began);
+    reporter.onEvent({ type: "summary", summary });
   } finally {
     reporter.close();
   }
-  return status;
+  return summary.exitCode;
 }
 
 const controller = new AbortController();
