@@ -40,7 +40,6 @@ export async function runDemo(argv: readonly string[], signal: AbortSignal): Pro
   const parallel = flags.connections ?? 8;
 
   const dir = await mkdtemp(join(tmpdir(), "parget-demo-"));
-  const reporter = createReporter({ json: false, quiet: false }, process);
   try {
     const server = await startServer({
       files: { "/demo.bin": { content: { seed: SEED, size } } },
@@ -48,15 +47,22 @@ export async function runDemo(argv: readonly string[], signal: AbortSignal): Pro
     });
     try {
       const hex = await digestOfContent(SEED, size, "sha256");
-      const fetch = (output: string, connections: number): Promise<DownloadResult> =>
-        download(server.url("/demo.bin"), {
-          dir,
-          output,
-          connections,
-          checksums: [{ algorithm: "sha256", hex, source: "user" }],
-          signal,
-          onEvent: (e) => reporter.onEvent(e),
-        });
+      // Each run is a set of one file, shown as a plain download is.
+      const fetch = async (output: string, connections: number): Promise<DownloadResult> => {
+        const reporter = createReporter({ json: false, quiet: false }, process);
+        try {
+          return await download(server.url("/demo.bin"), {
+            dir,
+            output,
+            connections,
+            checksums: [{ algorithm: "sha256", hex, source: "user" }],
+            signal,
+            onEvent: (e) => reporter.onEvent({ ...e, id: 0 }),
+          });
+        } finally {
+          reporter.close();
+        }
+      };
       process.stderr.write(
         `parget demo: ${formatBytes(size)} from a local server, ${speed(rate)} per connection\n`,
       );
@@ -83,7 +89,6 @@ export async function runDemo(argv: readonly string[], signal: AbortSignal): Pro
       await server.close();
     }
   } finally {
-    reporter.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

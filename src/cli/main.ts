@@ -28,6 +28,9 @@ function outputTo(stream: NodeJS.WriteStream): Sink {
     get columns() {
       return stream.columns;
     },
+    get rows() {
+      return stream.rows;
+    },
   };
 }
 
@@ -66,7 +69,7 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       atomic: args.atomic,
       transport,
       signal,
-      onEvent: (event) => reporter.onEvent(event as never),
+      onEvent: (event) => reporter.onEvent(event),
     });
     for (const { url, options } of args.entries) set.add(url, options);
     const { summary } = await set.settled();
