@@ -316,14 +316,19 @@ export class Download {
   }
 
   /**
-   * The file, if an earlier run saved and verified it from this URL and it is unchanged since:
-   * no request is sent. A digest asked now that was never computed for it is computed by reading
+   * The file, if an earlier run saved and verified it from this URL and it is unchanged since
+   * (and the caller did not ask to overwrite it): no request is sent. A digest asked now that was never computed for it is computed by reading
    * the file back; one that contradicts what was verified is a mismatch, and the file is left.
    */
   async #alreadySaved(name: string | undefined): Promise<DownloadResult | undefined> {
     const { publishedDir } = this.#extras;
     const subdir = this.#o.output ? dirname(this.#o.output) : ".";
-    const dirs = [...(publishedDir ? [resolve(publishedDir, subdir)] : []), this.#dir];
+    // --overwrite asks for a fresh copy: only a set's own staged files are kept.
+    const dirs = this.#o.overwrite
+      ? publishedDir
+        ? [this.#dir]
+        : []
+      : [...(publishedDir ? [resolve(publishedDir, subdir)] : []), this.#dir];
     for (const dir of dirs) {
       const ledger = await this.#ledger(dir);
       const record = await ledger.saved(this.#identity, name);

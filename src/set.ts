@@ -66,7 +66,7 @@ export interface SetOptions extends Omit<
   jobs?: number;
   /** Connections open at once, all files together. @default 64 */
   maxConnections?: number;
-  /** Connections open at once to one host. @default 16 */
+  /** Connections open at once to one host. @default 16, or `connections` when higher */
   maxHostConnections?: number;
   /**
    * Digests for the set's files by their path relative to `dir`. A file the list does not name
@@ -132,9 +132,11 @@ export class DownloadSet {
     this.#emit = guardHandler(options.onEvent ?? (() => {}));
     const jobs = positive("jobs", options.jobs ?? SET_DEFAULTS.jobs);
     const total = positive("maxConnections", options.maxConnections ?? SET_DEFAULTS.maxConnections);
+    // A file's own -n above the default cap raises it: one file from one host gets what it asks.
     const perHost = positive(
       "maxHostConnections",
-      options.maxHostConnections ?? SET_DEFAULTS.maxHostConnections,
+      options.maxHostConnections ??
+        Math.max(SET_DEFAULTS.maxHostConnections, options.connections ?? 0),
     );
     const hostCap = (host: string): number => this.#caps.get(host) ?? perHost;
     this.#budget = { total, hostCap };

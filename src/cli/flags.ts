@@ -175,7 +175,7 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
   maxHostConnections: {
     flags: "--max-host-connections <N>",
     help:
-      `open at most N connections at once to one host (default ${SET_DEFAULTS.maxHostConnections}); ` +
+      `open at most N connections at once to one host (default ${SET_DEFAULTS.maxHostConnections}, or -n if higher); ` +
       "a host that refuses more lowers it for the whole set",
     parse: positiveInteger,
   },
