@@ -433,7 +433,7 @@ export class Download {
     const done = resume?.extents.map((e) => ({ ...e }));
     const resumedBytes = done ? totalBytes(done) : 0;
 
-    const hasher = FrontierHasher.start(target.partial, needed.sequential);
+    const hasher = FrontierHasher.start(target.partial, needed.sequential, size);
     let planner: RangePlanner | undefined;
     let transfer: Transfer | undefined;
     const progress = new Progress(this.#o.progressIntervalMs, this.#emit, () => ({

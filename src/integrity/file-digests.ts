@@ -12,7 +12,7 @@ export async function digestsOfFile(
   expected: readonly ExpectedDigest[],
 ): Promise<Partial<Record<DigestAlgorithm, string>>> {
   const needed = algorithmsNeeded(expected);
-  const hasher = FrontierHasher.start(path, needed.sequential);
+  const hasher = FrontierHasher.start(path, needed.sequential, size);
   try {
     hasher.advance(size);
     const [sequential, crc] = await Promise.all([

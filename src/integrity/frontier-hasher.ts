@@ -5,6 +5,8 @@
  * they are still in the page cache; the main thread, which receives from the sockets, only moves a
  * number in shared memory.
  */
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import type { DigestAlgorithm } from "../options.js";
 import { FRONTIER, FRONTIER_WORKER_SOURCE, HASHED } from "./frontier-worker.js";
@@ -13,6 +15,17 @@ export type SequentialAlgorithm = Exclude<DigestAlgorithm, "crc32c">;
 export type SequentialDigests = Partial<Record<SequentialAlgorithm, string>>;
 
 const BLOCK_SIZE = 1024 * 1024;
+/**
+ * A file this small is hashed at the end, on the main thread, from the page cache: starting a
+ * worker costs more than the hashing (a set of a thousand small files would start a thousand).
+ */
+const INLINE_MAX = 4 * 1024 * 1024;
+const INLINE_ALGORITHMS: ReadonlySet<SequentialAlgorithm> = new Set([
+  "sha256",
+  "sha512",
+  "sha1",
+  "md5",
+]);
 /** Waking an idle worker is a syscall; a busy one rereads the frontier after every block anyway. */
 const WAKE_STEP = 1024 * 1024;
 
@@ -29,9 +42,17 @@ export class FrontierHasher {
   #final = false;
   #closing: Promise<void> | undefined;
 
-  private constructor(run: Run | undefined, digests: Promise<SequentialDigests>) {
+  /** Set when the file is small enough to hash at the end, on this thread. */
+  readonly #inline: { path: string; algorithms: SequentialAlgorithm[] } | undefined;
+
+  private constructor(
+    run: Run | undefined,
+    digests: Promise<SequentialDigests>,
+    inline?: { path: string; algorithms: SequentialAlgorithm[] },
+  ) {
     this.#run = run;
     this.#digests = digests;
+    this.#inline = inline;
   }
 
   /**
@@ -39,9 +60,16 @@ export class FrontierHasher {
    * There is no resume offset: hash states cannot be saved, so a resumed download rehashes its
    * prefix, which the first `advance()` makes available at once.
    */
-  static start(path: string, algorithms: readonly SequentialAlgorithm[]): FrontierHasher {
+  static start(
+    path: string,
+    algorithms: readonly SequentialAlgorithm[],
+    size: number | null = null,
+  ): FrontierHasher {
     const unique = [...new Set(algorithms)];
     if (unique.length === 0) return new FrontierHasher(undefined, Promise.resolve({}));
+    if (size !== null && size <= INLINE_MAX && unique.every((a) => INLINE_ALGORITHMS.has(a))) {
+      return new FrontierHasher(undefined, Promise.resolve({}), { path, algorithms: unique });
+    }
     const cells = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
     const worker = new Worker(FRONTIER_WORKER_SOURCE, {
       eval: true,
@@ -79,6 +107,7 @@ export class FrontierHasher {
 
   /** Hashes up to `size` and resolves each algorithm's lower-case hex digest. */
   async finish(size: number): Promise<SequentialDigests> {
+    if (this.#inline) return hashFile(this.#inline.path, this.#inline.algorithms, size);
     if (this.#run !== undefined && !this.#final) {
       if (!Number.isSafeInteger(size) || size < this.#frontier) {
         throw new RangeError(
@@ -104,4 +133,26 @@ export class FrontierHasher {
       this.#run === undefined ? Promise.resolve() : this.#run.worker.terminate().then(() => {});
     return this.#closing;
   }
+}
+
+/** The digests of the first `size` bytes of a (small) file, read in blocks. */
+async function hashFile(
+  path: string,
+  algorithms: readonly SequentialAlgorithm[],
+  size: number,
+): Promise<SequentialDigests> {
+  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
+  const handle = await open(path, "r");
+  try {
+    const block = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK_SIZE, size)));
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await handle.read(block, 0, Math.min(block.length, size - at), at);
+      if (bytesRead === 0) throw new Error(`${path} ends at byte ${at}, before ${size}`);
+      for (const [, hash] of hashes) hash.update(block.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest("hex")]));
 }

@@ -165,3 +165,30 @@ test("finish below the frontier already given is refused", async (t) => {
   hasher.advance(6);
   await assert.rejects(hasher.finish(5), RangeError);
 });
+
+test("a small file is hashed at the end on this thread, with the digests a worker gives", async (t) => {
+  const dir = await tempDir(t);
+  for (const size of [0, 1, 1024 * 1024 + 3, 4 * 1024 * 1024]) {
+    const path = join(dir, `f${size}`);
+    const data = randomBytes(size);
+    await writeFile(path, data);
+    const inline = FrontierHasher.start(path, ["sha256", "md5"], size);
+    assert.equal(inline.hashing, false, "no worker for a small file");
+    inline.advance(size);
+    const digests = await inline.finish(size);
+    assert.deepEqual(digests, {
+      sha256: createHash("sha256").update(data).digest("hex"),
+      md5: createHash("md5").update(data).digest("hex"),
+    });
+    const worker = FrontierHasher.start(path, ["sha256", "md5"]);
+    worker.advance(size);
+    assert.deepEqual(await worker.finish(size), digests);
+    await worker.close();
+  }
+  const big = FrontierHasher.start(join(dir, "f0"), ["sha256"], 4 * 1024 * 1024 + 1);
+  assert.equal(big.hashing, true, "a larger file is hashed as it grows, by a worker");
+  await big.close();
+  const crc = FrontierHasher.start(join(dir, "f0"), ["crc64nvme"], 10);
+  assert.equal(crc.hashing, true, "CRC-64/NVME is computed by the worker only");
+  await crc.close();
+});
