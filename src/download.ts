@@ -73,10 +73,11 @@ export interface DownloadExtras {
   /** The directory's ledger, shared by the set's downloads into it. @default read afresh */
   ledger?: (dir: string) => Promise<Ledger>;
   /**
-   * Digests a checksum list gives the file at this final path; throws when the list must name
-   * every file and does not name this one.
+   * Told the file's final path once it is known; returns the digests a checksum list gives it.
+   * Throws when the path is not this file's to take (another file of the set has it), or when the
+   * list must name every file and does not name this one.
    */
-  listed?: (finalPath: string) => ExpectedDigest[];
+  named?: (finalPath: string) => ExpectedDigest[];
   /**
    * Where the file will be published when `dir` is a staging area (an all-or-nothing set): a
    * file already saved there is skipped too.
@@ -202,7 +203,7 @@ export class Download {
       throw new Renamed(named);
     }
     try {
-      this.#listed = this.#extras.listed?.(target.final) ?? [];
+      this.#listed = this.#extras.named?.(target.final) ?? [];
     } catch (error) {
       response.cancel();
       throw error;
@@ -338,7 +339,7 @@ export class Download {
   }
 
   async #skip(ledger: Ledger, target: Target, record: LedgerRecord): Promise<DownloadResult> {
-    const expected = [...this.#o.checksums, ...(this.#extras.listed?.(target.final) ?? [])];
+    const expected = [...this.#o.checksums, ...(this.#extras.named?.(target.final) ?? [])];
     let verified = record.verified;
     const judged = judgeRecorded(verified, expected);
     if (judged.kind === "mismatch") {

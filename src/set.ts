@@ -121,6 +121,8 @@ export class DownloadSet {
   readonly #queue: Entry[] = [];
   readonly #running = new Set<Entry>();
   readonly #ledgers = new Map<string, Promise<Ledger>>();
+  /** Final paths taken by the set's files, and by which. */
+  readonly #claims = new Map<string, number>();
   readonly #started = performance.now();
   readonly #root: string;
   /** The staging area of an all-or-nothing set, opened (and any interrupted commit finished) once. */
@@ -279,17 +281,15 @@ export class DownloadSet {
       grant: this.#grant(entry),
       ledger: (dir) => this.#ledger(dir),
       ...(staging ? { publishedDir: dir } : {}),
-      ...(list
-        ? {
-            listed: (finalPath: string) => {
-              const published = staging ? publishedPathOf(staging, finalPath) : finalPath;
-              const path = relative(root, published).split(sep).join("/");
-              const digests = list.lookup(path);
-              if (!digests) throw new NotListedError(path, list.source);
-              return digests;
-            },
-          }
-        : {}),
+      named: (finalPath: string) => {
+        this.#claim(entry, finalPath);
+        if (!list) return [];
+        const published = staging ? publishedPathOf(staging, finalPath) : finalPath;
+        const path = relative(root, published).split(sep).join("/");
+        const digests = list.lookup(path);
+        if (!digests) throw new NotListedError(path, list.source);
+        return digests;
+      },
     });
   }
 
@@ -389,6 +389,21 @@ export class DownloadSet {
       outcome.path = move.final;
       outcome.result = { ...outcome.result!, path: move.final };
     }
+  }
+
+  /**
+   * Two files of one set never share a final path: the later one would write into the same
+   * partial file, or replace the earlier one. It fails instead.
+   */
+  #claim(entry: Entry, finalPath: string): void {
+    const holder = this.#claims.get(finalPath);
+    if (holder !== undefined && holder !== entry.id) {
+      throw new FileSystemError(
+        `${finalPath} is also where ${redactUrl(this.#entries[holder - 1]!.url)} is saved; ` +
+          "give one of them another name (out= in an input file)",
+      );
+    }
+    this.#claims.set(finalPath, entry.id);
   }
 
   #ledger(dir: string): Promise<Ledger> {

@@ -145,7 +145,7 @@ async function hashFile(
   const handle = await open(path, "r");
   try {
     const block = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK_SIZE, size)));
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const { bytesRead } = await handle.read(block, 0, Math.min(block.length, size - at), at);
       if (bytesRead === 0) throw new Error(`${path} ends at byte ${at}, before ${size}`);
       for (const [, hash] of hashes) hash.update(block.subarray(0, bytesRead));

@@ -302,3 +302,27 @@ test("all or nothing: an existing final path stops the whole commit", async (t) 
   await assertContent(path.join(dir, "f2.bin"), "f2", 100 * KiB);
   assert.deepEqual(await listing(dir), ["f0.bin", "f1.bin", "f2.bin"]);
 });
+
+test("two files of a set that would share a final path: the later one fails, nothing is spliced", async (t) => {
+  const server = await serve(t, {
+    files: {
+      "/a/index.bin": generated("a", 2 * MiB),
+      "/b/index.bin": generated("b", 2 * MiB),
+    },
+    ratePerConnection: 4 * MiB,
+  });
+  const dir = await tempDir(t);
+  const { outcomes } = await downloadAll(
+    [{ url: server.url("/a/index.bin") }, { url: server.url("/b/index.bin") }],
+    { dir, overwrite: true },
+  );
+  assert.deepEqual(
+    outcomes.map((o) => [o.status, o.exitCode]),
+    [
+      ["saved", 0],
+      ["failed", EXIT.filesystem],
+    ],
+  );
+  assert.match(String(outcomes[1]?.error), /index\.bin is also where .*\/a\/index\.bin is saved/);
+  await assertContent(path.join(dir, "index.bin"), "a", 2 * MiB);
+});
