@@ -111,7 +111,7 @@ export class Environments {
   }
 
   /** A session for the case's server, starting what it needs (a failure skips the case). */
-  async session(c: Case): Promise<Session> {
+  async session(c: Pick<Case, "server" | "size">): Promise<Session> {
     const logged = (nginx: NginxServer, port: number, prefix: string[] = []): Session => ({
       start: async () => {
         await nginx.log.mark();
@@ -155,7 +155,7 @@ export class Environments {
     }
   }
 
-  #ownServer(c: Case): Session {
+  #ownServer(c: Pick<Case, "size">): Session {
     const file = this.options.files.get(c.size)!;
     let server: RangeServer | undefined;
     let forget = (): void => {};
@@ -181,7 +181,7 @@ export class Environments {
   }
 
   /** Stops what none of the `later` cases needs. */
-  async release(later: readonly Case[]): Promise<void> {
+  async release(later: readonly Pick<Case, "server">[]): Promise<void> {
     const needed = new Set(later.flatMap((c) => NEEDS[c.server]));
     if (!needed.has("proxy") && this.#proxy) {
       const proxy = this.#proxy;

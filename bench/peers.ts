@@ -15,6 +15,7 @@ import { Cleanup, cleanUpOnSignals } from "./cleanup.js";
 import { ArgsError, describeArgs, parseBenchArgs, USAGE, type BenchArgs } from "./core/args.js";
 import { estimateSeconds, planCases } from "./core/plan.js";
 import { renderReport } from "./core/report.js";
+import { planSetCases, summariseSetCase } from "./core/sets.js";
 import { summariseCase } from "./core/stats.js";
 import { summaryTable } from "./core/tables.js";
 import { TOOLS, type ToolEnvironment } from "./core/tools.js";
@@ -22,7 +23,9 @@ import type { ToolId } from "./core/types.js";
 import { fileSystemOf, generateFiles } from "./files.js";
 import { machineFacts, sourceState, versions } from "./machine.js";
 import { GNU_TIME, which } from "./processes.js";
+import { Environments } from "./environments.js";
 import { runCases } from "./runner.js";
+import { runSetCases } from "./sets.js";
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -86,7 +89,14 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
   if (!which(GNU_TIME)) skipped.push(`CPU time and peak RSS: ${GNU_TIME} (GNU time) is missing`);
 
   const cases = planCases({ ...args, scenarios: args.scenarios, tools });
-  if (cases.length === 0) throw new Error("nothing to run: no selected tool takes part");
+  // Sets run parget and whichever of aria2c and wget2 is installed, whatever --tools says.
+  const setCases = planSetCases({ ...args, scenarios: args.sets }).map((c) => ({
+    ...c,
+    tools: c.tools.filter((id) => id.startsWith("parget") || which(id)),
+  }));
+  if (cases.length === 0 && setCases.length === 0) {
+    throw new Error("nothing to run: no selected tool takes part");
+  }
   const runs = cases.reduce((n, c) => n + c.tools.length * c.repeats, 0);
   log(
     `${cases.length} cases, ${runs} runs, at least ${Math.ceil(estimateSeconds(cases) / 60)} min ` +
@@ -134,7 +144,17 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
     outputDirs,
     env,
   });
+  const setResults = await runSetCases(setCases, {
+    cleanup,
+    log,
+    scratch,
+    serverRoot,
+    outputDir: outputDirs.disk,
+    env,
+    environments: new Environments({ scratch, serverRoot, files, cleanup }),
+  });
   const summaries = results.map((r) => summariseCase(r.case, r.runs, r.skipped));
+  const setSummaries = setResults.map((r) => summariseSetCase(r.case, r.runs));
   for (const s of summaries) if (s.skipped) skipped.push(`${s.case.id}: ${s.skipped}`);
 
   const reportPath = path.resolve(root, args.report);
@@ -151,13 +171,14 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
     tools,
     skipped,
     summaries,
+    sets: setSummaries,
     chart: svg ? path.basename(chartPath) : undefined,
   });
   await writeFile(reportPath, markdown);
   if (args.json) {
     await writeFile(
       path.resolve(root, args.json),
-      `${JSON.stringify({ machine, results }, null, 2)}\n`,
+      `${JSON.stringify({ machine, results, setResults }, null, 2)}\n`,
     );
   }
   process.stdout.write(`${summaryTable(summaries)}\n\nwrote ${reportPath}\n`);

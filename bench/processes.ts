@@ -128,9 +128,12 @@ export async function runMeasured(
 /** Runs a short helper command (ip, tc, sync, findmnt) and returns what it printed. */
 export async function runQuiet(
   argv: readonly string[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: options.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const stdout = tail(child.stdout, 100_000);
   const stderr = tail(child.stderr);
   let error = "";
@@ -213,5 +216,53 @@ export async function waitUntil(
     }
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await delay(50);
+  }
+}
+
+/**
+ * Runs a command, handing each line it prints on stdout to `onLine`; when that returns true the
+ * whole process group is SIGKILLed at once (the moment is the line, never a timer).
+ */
+export async function runWatched(
+  command: Command,
+  options: { timeoutMs: number; cleanup: Cleanup },
+  onLine: (line: string) => boolean,
+): Promise<Measured & { killed: boolean }> {
+  const argv = [...(command.prefix ?? []), ...command.argv];
+  const started = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: command.cwd,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stderr = tail(child.stderr);
+  const forget = options.cleanup.add(`client ${child.pid}`, async () =>
+    killGroup(child, "SIGKILL"),
+  );
+  let killed = false;
+  let pending = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    const lines = (pending + chunk.toString("utf8")).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!killed && onLine(line)) {
+        killed = true;
+        killGroup(child, "SIGKILL");
+      }
+    }
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child, "SIGKILL");
+  }, options.timeoutMs);
+  try {
+    const { code, signal } = await exited(child);
+    const wallSeconds = (performance.now() - started) / 1000;
+    killGroup(child, "SIGKILL", true);
+    return { code, signal, timedOut, killed, wallSeconds, stderr: stderr() };
+  } finally {
+    clearTimeout(timer);
+    forget();
   }
 }

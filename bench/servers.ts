@@ -8,13 +8,15 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { LAUNCHER, nginxConfig, PROBE, type Listener } from "./core/configs.js";
-import { countLogLines, countPythonLogLines } from "./core/stats.js";
+import { countLogLines, countPythonLogLines, sumBodyBytes } from "./core/stats.js";
 import type { Cleanup } from "./cleanup.js";
 import { runQuiet, startDaemon, waitUntil, which, type Daemon } from "./processes.js";
 
 export interface Counts {
   connections: number;
   requests: number;
+  /** Body bytes sent, where the server logs them. */
+  bytes?: number;
 }
 
 /** Reads what was appended to a log since `mark()`. */
@@ -128,7 +130,10 @@ export async function startNginx(options: {
     return {
       ports,
       log,
-      counts: async () => countLogLines(await log.lines()),
+      counts: async () => {
+        const lines = await log.lines();
+        return { ...countLogLines(lines), bytes: sumBodyBytes(lines) };
+      },
       stop: () => daemon.stop(),
     };
   } catch (error) {

@@ -1,4 +1,5 @@
 /** `npm run bench:peers -- [--quick] [--only a,b] [--tools a,b] ...`, parsed without side effects. */
+import { SET_SCENARIO_IDS, type SetScenarioId } from "./sets.js";
 import { SCENARIO_IDS, TOOL_IDS, type ScenarioId, type ToolId } from "./types.js";
 
 export interface BenchArgs {
@@ -6,6 +7,8 @@ export interface BenchArgs {
   quick: boolean;
   long: boolean;
   scenarios: ScenarioId[];
+  /** The set benchmarks (issue 9), chosen with --only like the scenarios. */
+  sets: SetScenarioId[];
   tools: ToolId[];
   repeats: number | undefined;
   /** The Markdown report; the chart goes beside it. */
@@ -25,7 +28,8 @@ benchmark starts itself, and writes docs/benchmarks.md (and docs/benchmarks-peer
 
   --quick              128 MiB files, 1 repeat, fewer rows: a few minutes
   --long               also the paced 1 GiB rows with 1 and 4 connections (+10 min)
-  --only LIST          scenarios, comma-separated: ${SCENARIO_IDS.join(", ")}
+  --only LIST          scenarios, comma-separated: ${SCENARIO_IDS.join(", ")},
+                       and the sets: ${SET_SCENARIO_IDS.join(", ")}
   --tools LIST         tools, comma-separated: ${TOOL_IDS.join(", ")}
   --repeats N          runs of each tool in each case (default 3, quick 1)
   --report FILE        the Markdown report (default docs/benchmarks.md)
@@ -64,6 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     quick: false,
     long: false,
     scenarios: [...SCENARIO_IDS],
+    sets: [...SET_SCENARIO_IDS],
     tools: [...TOOL_IDS],
     repeats: undefined,
     report: "docs/benchmarks.md",
@@ -97,9 +102,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case "--long":
         args.long = flag();
         break;
-      case "--only":
-        args.scenarios = list(value(), SCENARIO_IDS, name, "scenario");
+      case "--only": {
+        const chosen = list(value(), [...SCENARIO_IDS, ...SET_SCENARIO_IDS], name, "scenario");
+        args.scenarios = SCENARIO_IDS.filter((id) => chosen.includes(id));
+        args.sets = SET_SCENARIO_IDS.filter((id) => chosen.includes(id));
         break;
+      }
       case "--tools":
         args.tools = list(value(), TOOL_IDS, name, "tool");
         break;
@@ -138,8 +146,12 @@ export function describeArgs(args: BenchArgs): string {
   const extra: string[] = [];
   if (args.quick) extra.push("--quick");
   if (args.long) extra.push("--long");
-  if (args.scenarios.length !== SCENARIO_IDS.length)
-    extra.push(`--only ${args.scenarios.join(",")}`);
+  if (
+    args.scenarios.length !== SCENARIO_IDS.length ||
+    args.sets.length !== SET_SCENARIO_IDS.length
+  ) {
+    extra.push(`--only ${[...args.scenarios, ...args.sets].join(",")}`);
+  }
   if (args.tools.length !== TOOL_IDS.length) extra.push(`--tools ${args.tools.join(",")}`);
   if (args.repeats !== undefined) extra.push(`--repeats ${args.repeats}`);
   if (extra.length > 0) parts.push("--", ...extra);

@@ -1,6 +1,7 @@
 /** docs/benchmarks.md, rendered from a finished run: pure, so it can be re-rendered from JSON. */
 import { LOG_FORMAT } from "./configs.js";
 import { SCENARIOS } from "./scenarios.js";
+import { renderSetSection, type SetCaseSummary } from "./sets.js";
 import type { CaseSummary } from "./stats.js";
 import { caseTable, idealCell, summaryTable } from "./tables.js";
 import { commandTemplate, TOOLS } from "./tools.js";
@@ -34,6 +35,8 @@ export interface Report {
   /** Things left out, each a sentence. */
   skipped: string[];
   summaries: CaseSummary[];
+  /** The set benchmarks (issue 9). */
+  sets?: SetCaseSummary[];
   /** The chart, relative to the report; none when it could not be drawn. */
   chart: string | undefined;
 }
@@ -169,6 +172,7 @@ export function renderReport(r: Report): string {
     }
   }
 
+  if (r.sets && r.sets.length > 0) out.push(renderSetSection(r.sets));
   out.push("## Commands", "", commandsSection(r), "");
   const notes = TOOLS.filter((t) => r.tools.includes(t.id) && t.note).map((t) => `- ${t.note}`);
   if (notes.length > 0 || r.skipped.length > 0) {

@@ -105,6 +105,16 @@ export function countLogLines(lines: readonly string[]): { connections: number; 
   return { connections: connections.size, requests };
 }
 
+/** Body bytes nginx sent, from access-log lines in the bench format (the fourth field). */
+export function sumBodyBytes(lines: readonly string[]): number {
+  let bytes = 0;
+  for (const line of lines) {
+    const sent = /^\d+ \d+ \d{3} (\d+) /.exec(line)?.[1];
+    if (sent !== undefined) bytes += Number(sent);
+  }
+  return bytes;
+}
+
 /** Requests in python http.server's stderr log ("127.0.0.1 - - [...] "GET /f HTTP/1.1" 200 -"). */
 export function countPythonLogLines(lines: readonly string[]): number {
   return lines.filter((line) => /"(GET|HEAD) \S+ HTTP\/[\d.]+" \d{3}/.test(line)).length;

@@ -1,6 +1,7 @@
 /** The shapes shared by the benchmark's plan, its runner and its report. */
 
-export const MiB = 1024 * 1024;
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
 export const SCENARIO_IDS = [
@@ -80,6 +81,8 @@ export interface RunResult {
   /** What the server saw during the run. */
   connections?: number;
   requests?: number;
+  /** Body bytes the server sent (nginx only). */
+  bytes?: number;
 }
 
 export interface CaseResult {
