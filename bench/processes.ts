@@ -89,18 +89,42 @@ export async function runMeasured(
 ): Promise<Measured> {
   const timed = which(GNU_TIME) !== undefined;
   const report = path.join(options.scratch, `time-${++reports}.txt`);
-  const argv = [
-    ...(command.prefix ?? []),
-    ...(timed ? [GNU_TIME, "-f", "%e %U %S %M", "-o", report] : []),
-    ...command.argv,
-  ];
+  const timing = timed ? [GNU_TIME, "-f", "%e %U %S %M", "-o", report] : [];
+  try {
+    const run = await runClient(
+      [...(command.prefix ?? []), ...timing, ...command.argv],
+      command,
+      options,
+    );
+    const usage = timed
+      ? parseTimeReport(await readFile(report, "utf8").catch(() => ""))
+      : undefined;
+    return { ...run, ...usage };
+  } finally {
+    await rm(report, { force: true });
+  }
+}
+
+/**
+ * Runs a client in its own process group to completion, killing the group past `timeoutMs`, and
+ * afterwards too: a tool's helpers may outlive it in its group, and must never run into the next
+ * run. `stdout`, when given, sees what it prints and may kill the group itself.
+ */
+async function runClient(
+  argv: readonly string[],
+  command: Command,
+  options: { timeoutMs: number; cleanup: Cleanup },
+  stdout?: (chunk: Buffer, kill: () => void) => void,
+): Promise<Measured> {
   const started = performance.now();
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: command.cwd,
     detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", stdout ? "pipe" : "ignore", "pipe"],
   });
   const stderr = tail(child.stderr);
+  if (stdout)
+    child.stdout!.on("data", (chunk: Buffer) => stdout(chunk, () => killGroup(child, "SIGKILL")));
   const forget = options.cleanup.add(`client ${child.pid}`, async () =>
     killGroup(child, "SIGKILL"),
   );
@@ -112,16 +136,11 @@ export async function runMeasured(
   try {
     const { code, signal } = await exited(child);
     const wallSeconds = (performance.now() - started) / 1000;
-    // A tool's helpers may outlive it in its group: never let one run into the next.
     killGroup(child, "SIGKILL", true);
-    const usage = timed
-      ? parseTimeReport(await readFile(report, "utf8").catch(() => ""))
-      : undefined;
-    return { code, signal, timedOut, wallSeconds, ...usage, stderr: stderr() };
+    return { code, signal, timedOut, wallSeconds, stderr: stderr() };
   } finally {
     clearTimeout(timer);
     forget();
-    await rm(report, { force: true });
   }
 }
 
@@ -228,41 +247,22 @@ export async function runWatched(
   options: { timeoutMs: number; cleanup: Cleanup },
   onLine: (line: string) => boolean,
 ): Promise<Measured & { killed: boolean }> {
-  const argv = [...(command.prefix ?? []), ...command.argv];
-  const started = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: command.cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const stderr = tail(child.stderr);
-  const forget = options.cleanup.add(`client ${child.pid}`, async () =>
-    killGroup(child, "SIGKILL"),
-  );
   let killed = false;
   let pending = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    const lines = (pending + chunk.toString("utf8")).split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) {
-      if (!killed && onLine(line)) {
-        killed = true;
-        killGroup(child, "SIGKILL");
+  const run = await runClient(
+    [...(command.prefix ?? []), ...command.argv],
+    command,
+    options,
+    (chunk, kill) => {
+      const lines = (pending + chunk.toString("utf8")).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!killed && onLine(line)) {
+          killed = true;
+          kill();
+        }
       }
-    }
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child, "SIGKILL");
-  }, options.timeoutMs);
-  try {
-    const { code, signal } = await exited(child);
-    const wallSeconds = (performance.now() - started) / 1000;
-    killGroup(child, "SIGKILL", true);
-    return { code, signal, timedOut, killed, wallSeconds, stderr: stderr() };
-  } finally {
-    clearTimeout(timer);
-    forget();
-  }
+    },
+  );
+  return { ...run, killed };
 }
