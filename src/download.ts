@@ -116,6 +116,7 @@ export class Download {
   readonly #extras: DownloadExtras;
   /** Fetch the whole file in one response on one connection (its ETags could not be trusted). */
   #single = false;
+  readonly #ledgers = new Map<string, Promise<Ledger>>();
   /** What a checksum list expects of the file, once its name is known. */
   #listed: ExpectedDigest[] = [];
 
@@ -306,8 +307,12 @@ export class Download {
     return Math.min(wanted, this.#extras.grant?.limit ?? Infinity);
   }
 
+  /** The directory's ledger: the set's, or read once for this download (checked, then appended). */
   #ledger(dir: string): Promise<Ledger> {
-    return this.#extras.ledger?.(dir) ?? Ledger.load(dir);
+    if (this.#extras.ledger) return this.#extras.ledger(dir);
+    let ledger = this.#ledgers.get(dir);
+    if (!ledger) this.#ledgers.set(dir, (ledger = Ledger.load(dir)));
+    return ledger;
   }
 
   /** Records the published file in its directory's ledger: a rerun skips it. */

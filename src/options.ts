@@ -117,7 +117,7 @@ export const DEFAULTS = {
  */
 export const MAX_CONNECTIONS = 64;
 
-function positiveInteger(name: string, value: number): number {
+export function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${name} must be a positive whole number, got ${value}`);
   }

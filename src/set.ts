@@ -14,7 +14,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { performance } from "node:perf_hooks";
 import type { DownloadOptions, ExpectedDigest } from "./options.js";
 import type { DownloadEvent, FileOutcome, SetEvent, SetResult } from "./events.js";
-import { normalizeOptions } from "./options.js";
+import { normalizeOptions, positiveInteger } from "./options.js";
 import {
   EXIT,
   FileSystemError,
@@ -105,7 +105,7 @@ interface Entry {
 interface Running {
   want: number;
   limit: number;
-  transfer: { readonly activeConnections: number; changed(): void } | undefined;
+  transfer: { changed(): void } | undefined;
   path: string | null;
 }
 
@@ -132,10 +132,13 @@ export class DownloadSet {
   constructor(options: SetOptions = {}) {
     this.#o = options;
     this.#emit = guardHandler(options.onEvent ?? (() => {}));
-    const jobs = positive("jobs", options.jobs ?? SET_DEFAULTS.jobs);
-    const total = positive("maxConnections", options.maxConnections ?? SET_DEFAULTS.maxConnections);
+    const jobs = positiveInteger("jobs", options.jobs ?? SET_DEFAULTS.jobs);
+    const total = positiveInteger(
+      "maxConnections",
+      options.maxConnections ?? SET_DEFAULTS.maxConnections,
+    );
     // A file's own -n above the default cap raises it: one file from one host gets what it asks.
-    const perHost = positive(
+    const perHost = positiveInteger(
       "maxHostConnections",
       options.maxHostConnections ??
         Math.max(SET_DEFAULTS.maxHostConnections, options.connections ?? 0),
@@ -501,11 +504,4 @@ export function summarize(outcomes: FileOutcome[], elapsedMs: number): SetResult
       exitCode: Math.max(EXIT.ok, ...outcomes.map((o) => o.exitCode)),
     },
   };
-}
-
-function positive(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new UsageError(`${name} must be a positive whole number, got ${value}`);
-  }
-  return value;
 }

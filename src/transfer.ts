@@ -36,7 +36,7 @@ export interface ConnectionGrant {
   /** Lanes the transfer may run now; at least 1. */
   readonly limit: number;
   /** The transfer runs: `changed` is called whenever `limit` changes. */
-  attach(transfer: { readonly activeConnections: number; changed(): void }): void;
+  attach(transfer: { changed(): void }): void;
   detach(): void;
   /** Lanes the transfer would use now (its ramp's target, capped by the work left). */
   want(lanes: number): void;

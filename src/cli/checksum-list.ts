@@ -8,6 +8,7 @@ import {
   type ChecksumList,
   type FetchTextOptions,
 } from "../index.js";
+import { osReason } from "./flags.js";
 
 export async function loadChecksumList(
   where: string,
@@ -21,8 +22,7 @@ export async function loadChecksumList(
   try {
     text = await readFile(where, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UsageError(`cannot read checksum list ${where}: ${reason}`);
+    throw new UsageError(`cannot read checksum list ${where}: ${osReason(error)}`);
   }
   return parseChecksumList(text, where);
 }

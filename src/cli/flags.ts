@@ -378,7 +378,7 @@ async function readUrlFile(env: ParseEnv, path: string): Promise<string> {
 }
 
 /** "no such file or directory" rather than "ENOENT: no such file or directory, open 'x'". */
-function osReason(error: unknown): string {
+export function osReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return /^E[A-Z]+: (.*?), \w+ '.*'$/s.exec(message)?.[1] ?? message;
 }

@@ -50,9 +50,8 @@ export class Ledger {
     fields: Omit<LedgerRecord, "size" | "mtimeMs" | "ino">,
     factsOf = join(this.#dir, fields.name),
   ): Promise<void> {
-    const path = factsOf;
     try {
-      const { size, mtimeMs, ino } = await stat(path);
+      const { size, mtimeMs, ino } = await stat(factsOf);
       const record = { ...fields, size, mtimeMs, ino };
       const handle = await open(this.path, "a", 0o600);
       try {
