@@ -26,8 +26,8 @@ import { basicAuthorization, resumeIdentity, withoutUserinfo } from "./core/secr
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
 import { ifRangeValue, validatorsOf } from "./core/validators.js";
 import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
-import { parseServerDigests } from "./core/digest-headers.js";
-import { withChecksumMode } from "./core/checksum-mode.js";
+import { carriesWholeFile, parseServerDigests } from "./core/digest-headers.js";
+import { CHECKSUM_MODE, withChecksumMode } from "./core/checksum-mode.js";
 import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
@@ -229,8 +229,12 @@ export class Download {
     // A state with every byte (killed while verifying) still asks for its last byte: the answer
     // proves the version and brings the server's digests.
     const start = state ? Math.max(0, Math.min(firstMissing(state.extents), state.size - 1)) : 0;
-    const chunkSize = this.#single ? undefined : this.#o.chunkSize;
-    const end = chunkSize === undefined ? undefined : start + chunkSize;
+    // One piece, not the rest of the file: an open-ended answer is cut where lane 0's piece ends,
+    // which costs its connection and whatever the server had queued for it (in a set of small
+    // files, most of each file). A file no larger than the piece arrives whole.
+    const oneStream = this.#single || this.#o.connections === 1;
+    const piece = oneStream ? undefined : (this.#o.chunkSize ?? this.#o.minSplitSize);
+    const end = piece === undefined ? undefined : start + piece;
     const headers: Record<string, string> = {
       ...this.#baseHeaders(),
       range: formatRange(start, end),
@@ -273,6 +277,14 @@ export class Download {
     return withRetries(scope, async () => {
       let first = await ask();
       let verdict = check(first);
+      if (!state && this.#o.chunkSize === undefined && needsWholeBody(first, verdict)) {
+        // S3 sends an object's checksums only with a body of all of it: ask again for all of it.
+        first.response.cancel();
+        headers.range = formatRange(start, undefined);
+        asked = { start, end: undefined };
+        first = await ask();
+        verdict = check(first);
+      }
       if (verdict.kind === "bad" && verdict.multipart) {
         // Ranges only as multipart/byteranges, which is never written as if it were the range:
         // the file comes as one plain stream instead, as from a server without ranges.
@@ -492,6 +504,7 @@ export class Download {
           chunkSize: this.#single ? undefined : this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
           maxPiece: this.#o.maxPieceSize,
+          firstEnd: ranges ? probe.end : undefined,
           ...(crcs ? { combine: crc32cCombine } : {}),
         });
         // The CRC32C addon takes ~60 ms to load: now, while only the first response streams, not
@@ -630,6 +643,22 @@ export class Download {
       range: () => null,
     };
   }
+}
+
+/**
+ * Whether a partial first answer comes from S3 (or a store that speaks its API) asked for its
+ * checksums, with no digest of the whole object that a partial answer can carry: only an answer
+ * with every byte brings them.
+ */
+function needsWholeBody({ headers, response }: Sent, verdict: ResponseVerdict): boolean {
+  return (
+    verdict.kind === "write" &&
+    verdict.status === 206 &&
+    !carriesWholeFile(response.headers, 206) &&
+    headers[CHECKSUM_MODE] !== undefined &&
+    response.headers["x-amz-request-id"] !== undefined &&
+    parseServerDigests(response.headers, 206).length === 0
+  );
 }
 
 /** Thrown when the server names the file differently: the attempt restarts under that name. */

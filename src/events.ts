@@ -3,7 +3,7 @@ import type { DigestAlgorithm } from "./options.js";
 export interface VerifiedDigest {
   algorithm: DigestAlgorithm;
   hex: string;
-  /** Who vouched for it: "user", "x-goog-hash", "content-md5", "repr-digest", "digest", "x-amz-checksum". */
+  /** Who vouched for it: "user", "x-goog-hash", "content-md5", "x-ms-blob-content-md5", "repr-digest", "digest", "x-amz-checksum". */
   source: string;
 }
 

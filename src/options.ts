@@ -21,8 +21,8 @@ export interface ExpectedDigest {
   /** Lower-case hex; a CRC as its big-endian bytes (8 hex digits, 16 for CRC-64/NVME). */
   hex: string;
   /**
-   * Where it came from: "user", "x-goog-hash", "content-md5", "repr-digest", "content-digest",
-   * "digest", "x-amz-checksum".
+   * Where it came from: "user", "x-goog-hash", "content-md5", "x-ms-blob-content-md5",
+   * "repr-digest", "content-digest", "digest", "x-amz-checksum".
    */
   source: string;
 }

@@ -4,10 +4,12 @@
  *
  * Some headers describe the object whatever part of it a response carries; others describe the
  * body of this one response, which is the whole object only on a 200 or on a 206 whose
- * Content-Range covers every byte (parget's first request asks for `bytes=0-`):
+ * Content-Range covers every byte (parget's first request asks for the first piece, and asks S3
+ * again for every byte when that piece came without its checksums):
  *
  *   header                 describes          read on
  *   x-goog-hash            the stored object  every 200 and 206 (GCS sends it on ranged reads too)
+ *   x-ms-blob-content-md5  the stored blob    every 200 and 206 (Azure sends it on ranged reads)
  *   Repr-Digest (RFC 9530) the representation every 200 and 206
  *   Digest (RFC 3230)      the whole instance every 200 and 206 (an instance digest covers it all)
  *   Content-MD5 (RFC 1864) the body sent      a whole-file body only
@@ -99,11 +101,14 @@ function fromGoogleHash(headers: Record<string, string>): ExpectedDigest[] {
   });
 }
 
-function fromContentMd5(headers: Record<string, string>): ExpectedDigest[] {
-  const value = headers["content-md5"];
+function fromContentMd5(
+  headers: Record<string, string>,
+  field: "content-md5" | "x-ms-blob-content-md5" = "content-md5",
+): ExpectedDigest[] {
+  const value = headers[field];
   if (value === undefined) return [];
   const hex = toHex(value, "md5");
-  return hex === undefined ? [] : [{ algorithm: "md5", hex, source: "content-md5" }];
+  return hex === undefined ? [] : [{ algorithm: "md5", hex, source: field }];
 }
 
 /**
@@ -150,7 +155,7 @@ function fromAmazonChecksums(headers: Record<string, string>): ExpectedDigest[] 
 }
 
 /** Whether the response's body is the whole file: a 200, or a 206 of bytes 0 to the last. */
-function carriesWholeFile(headers: Record<string, string>, status: number): boolean {
+export function carriesWholeFile(headers: Record<string, string>, status: number): boolean {
   if (status === 200) return true;
   if (status !== 206) return false;
   const range = parseContentRange(headers["content-range"]);
@@ -171,6 +176,7 @@ export function parseServerDigests(
   const found = [
     ...fromGoogleHash(headers),
     ...(whole ? fromContentMd5(headers) : []),
+    ...fromContentMd5(headers, "x-ms-blob-content-md5"),
     ...fromDigestDictionary(headers, "repr-digest"),
     ...(whole ? fromDigestDictionary(headers, "content-digest") : []),
     ...fromDigest(headers),

@@ -77,6 +77,11 @@ export interface PlannerOptions {
   maxPiece: number;
   /** Joins CRC32Cs. Omitted when no CRC32C is expected: every CRC then stays 0. */
   combine?: Crc32cCombine | undefined;
+  /**
+   * Where the first request's answer ends: the first piece ends there too, so that answer is
+   * read to its end and its connection kept, instead of being cut where a piece ends.
+   */
+  firstEnd?: number | undefined;
 }
 
 const untracked: Crc32cCombine = () => 0;
@@ -96,6 +101,7 @@ export class RangePlanner {
   readonly #active = new Map<number, Segment>();
   #nextId = 0;
   readonly #pieceSize: number;
+  #firstEnd: number | undefined;
 
   constructor(options: PlannerOptions) {
     this.size = options.size;
@@ -111,6 +117,7 @@ export class RangePlanner {
     const evenShare = Math.ceil(missing / options.lanes);
     const cap = options.lanes === 1 ? evenShare : options.maxPiece;
     this.#pieceSize = options.chunkSize ?? Math.max(options.minSplit, Math.min(cap, evenShare));
+    this.#firstEnd = options.firstEnd;
   }
 
   /** Bytes written so far (finished extents and the written part of active segments). */
@@ -155,7 +162,11 @@ export class RangePlanner {
   next(advice: TailAdvice = {}): Segment | null {
     const gap = this.#gaps[0];
     if (gap) {
-      const end = Math.min(gap.end, gap.start + this.#pieceSize);
+      const firstEnd = this.#firstEnd;
+      this.#firstEnd = undefined;
+      const piece =
+        firstEnd !== undefined && firstEnd > gap.start ? firstEnd : gap.start + this.#pieceSize;
+      const end = Math.min(gap.end, piece);
       const segment = this.#open(gap.start, end);
       if (end === gap.end) this.#gaps.shift();
       else gap.start = end;

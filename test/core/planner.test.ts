@@ -49,6 +49,25 @@ test("splits the file evenly across lanes, first piece at byte 0", () => {
   );
 });
 
+test("the first piece ends where the first answer ends; the next ones split the rest", () => {
+  const p = planner(64 * MiB, 4, { firstEnd: MiB });
+  const pieces = [0, 1, 2].map(() => p.next());
+  assert.deepEqual(
+    pieces.map((s) => [s?.start, s?.end]),
+    [
+      [0, MiB],
+      [MiB, 17 * MiB],
+      [17 * MiB, 33 * MiB],
+    ],
+  );
+  // Resumed: the first answer starts at the first missing byte.
+  const resumed = planner(8 * MiB, 2, {
+    done: [{ start: 0, end: 2 * MiB, crc: 0 }],
+    firstEnd: 3 * MiB,
+  });
+  assert.deepEqual([resumed.next()?.start, resumed.next()?.start], [2 * MiB, 3 * MiB]);
+});
+
 test("pieces are capped and handed out in file order, so the written prefix grows from 0", () => {
   const p = planner(256 * MiB, 4, { maxPiece: 16 * MiB });
   const starts = Array.from({ length: 6 }, () => p.next()!.start / MiB);

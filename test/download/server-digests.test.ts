@@ -80,7 +80,7 @@ async function interrupted(t: TestContext, server: RangeServer) {
   return { dir, final: path.join(dir, "f.bin") };
 }
 
-test("Content-MD5 on the 206 that answers bytes=0- is the whole file's: verified, or exit 6", async (t) => {
+test("Content-MD5 on a 206 of every byte is the whole file's: verified, or exit 6", async (t) => {
   const md5 = createHash("md5").update(BYTES).digest();
   const server = await serve(t, {
     files: {
@@ -91,14 +91,16 @@ test("Content-MD5 on the 206 that answers bytes=0- is the whole file's: verified
     },
   });
   const dir = await tempDir(t);
-  const result = await download(server.url("/f.bin"), options(dir));
+  // A first piece as large as the file: the first answer is a 206 of every byte.
+  const whole = { ...options(dir), minSplitSize: SIZE };
+  const result = await download(server.url("/f.bin"), whole);
   assert.equal(server.stats.requestLog[0]?.status, 206);
   assert.deepEqual(result.verified, [
     { algorithm: "md5", hex: md5.toString("hex"), source: "content-md5" },
   ]);
 
   const error = await rejectsWith(
-    download(server.url("/wrong.bin"), options(dir)),
+    download(server.url("/wrong.bin"), whole),
     "PARGET_CHECKSUM_MISMATCH",
     6,
   );
@@ -114,6 +116,40 @@ test("S3: parget asks for the checksums and verifies crc64nvme, crc32 and sha256
   await assertContent(path.join(dir, "f.bin"), SEED, SIZE);
   assert.equal(server.stats.requestLog[0]?.headers["x-amz-checksum-mode"], "ENABLED");
   assert.deepEqual(result.verified, VERIFIED);
+  // The first piece came without them (a partial range): the first request was asked again whole.
+  assert.deepEqual(
+    server.stats.requestLog.slice(0, 2).map((e) => e.range),
+    [`bytes=0-${64 * KiB - 1}`, "bytes=0-"],
+  );
+});
+
+test("Azure's x-ms-blob-content-md5 on a partial range is the whole blob's: verified, or exit 6", async (t) => {
+  const md5 = createHash("md5").update(BYTES).digest("base64");
+  const server = await serve(t, {
+    files: {
+      "/f.bin": generated(SEED, SIZE, { headers: { "x-ms-blob-content-md5": md5 } }),
+      "/wrong.bin": generated(SEED, SIZE, {
+        headers: { "x-ms-blob-content-md5": createHash("md5").update("x").digest("base64") },
+      }),
+    },
+  });
+  const dir = await tempDir(t);
+  const result = await download(server.url("/f.bin"), options(dir));
+  assert.equal(server.stats.requestLog[0]?.range, `bytes=0-${64 * KiB - 1}`);
+  assert.deepEqual(result.verified, [
+    {
+      algorithm: "md5",
+      hex: Buffer.from(md5, "base64").toString("hex"),
+      source: "x-ms-blob-content-md5",
+    },
+  ]);
+  const error = await rejectsWith(
+    download(server.url("/wrong.bin"), options(dir)),
+    "PARGET_CHECKSUM_MISMATCH",
+    6,
+  );
+  assert.ok(error instanceof ChecksumMismatchError);
+  assert.equal(error.mismatches[0]?.source, "x-ms-blob-content-md5");
 });
 
 test("S3: a wrong crc64nvme or crc32 fails with exit 6 and names it", async (t) => {
@@ -161,7 +197,7 @@ test("S3: a resumed download verifies exactly what a fresh one does", async (t) 
   assert.ok(result.resumedBytes >= 0.4 * SIZE, `resumed ${result.resumedBytes}`);
   // The resumed run's first answer was a partial range, which carries no checksum.
   const [probe] = server.stats.requestLog;
-  assert.match(probe?.range ?? "", /^bytes=[1-9]\d*-$/);
+  assert.match(probe?.range ?? "", /^bytes=[1-9]\d*-\d+$/);
   assert.equal(probe?.status, 206);
   assert.deepEqual(result.verified, fresh.verified);
 });
