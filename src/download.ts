@@ -24,7 +24,7 @@ import { formatRange } from "./core/headers.js";
 import { parseHttpUrl } from "./core/url.js";
 import { basicAuthorization, resumeIdentity, withoutUserinfo } from "./core/secrets.js";
 import { firstMissing, totalBytes, validatorsOfState, type ResumeState } from "./core/state.js";
-import { ifRangeValue, validatorsOf } from "./core/validators.js";
+import { compareValidators, ifRangeValue, validatorsOf } from "./core/validators.js";
 import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
 import { carriesWholeFile, parseServerDigests } from "./core/digest-headers.js";
 import { CHECKSUM_MODE, withChecksumMode } from "./core/checksum-mode.js";
@@ -43,6 +43,7 @@ import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
 import { Ledger } from "./io/ledger.js";
 import { judgeRecorded, type LedgerRecord } from "./core/ledger.js";
 import { digestsOfFile } from "./integrity/file-digests.js";
+import { WHOLE_FILE_MAX, digestsOfBytes, hashableInMemory, receiveWhole } from "./whole-file.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -328,9 +329,9 @@ export class Download {
   }
 
   /** Records the published file in its directory's ledger: a rerun skips it. */
-  async #record(target: Target, verified: VerifiedDigest[]): Promise<void> {
+  async #record(target: Target, verified: VerifiedDigest[], factsOf?: string): Promise<void> {
     const ledger = await this.#ledger(dirname(target.final));
-    await ledger.record({ name: basename(target.final), url: this.#identity, verified });
+    await ledger.record({ name: basename(target.final), url: this.#identity, verified }, factsOf);
   }
 
   /**
@@ -430,6 +431,16 @@ export class Download {
     ]);
     const expected = dedupeDigests([...this.#o.checksums, ...this.#listed, ...announced]);
     const needed = algorithmsNeeded(expected);
+    if (
+      !resume &&
+      size !== null &&
+      size <= WHOLE_FILE_MAX &&
+      probe.start === 0 &&
+      (probe.end === undefined || probe.end >= size) &&
+      hashableInMemory(needed.sequential)
+    ) {
+      return this.#fetchWhole(target, probe, { ...plan, size }, expected);
+    }
     const lanes = ranges && !this.#single ? this.#o.connections : 1;
     // A state of another start of this file (for another URL, or whose data is gone) must not
     // outlive the data that this start empties.
@@ -582,6 +593,93 @@ export class Download {
     } finally {
       await hasher.close();
     }
+  }
+
+  /**
+   * A small file whose first answer carries all of it (whole-file.ts): received into memory,
+   * written once, flushed, verified and published, with no state or journal. A failed answer is
+   * asked again from byte 0; one of another version starts the download over.
+   */
+  async #fetchWhole(
+    target: Target,
+    probe: Probe,
+    plan: Plan & { size: number },
+    expected: ExpectedDigest[],
+  ): Promise<DownloadResult> {
+    const { size, ranges } = plan;
+    const version = validatorsOf(probe.first.response.headers, size);
+    let received = 0;
+    const progress = new Progress(this.#o.progressIntervalMs, this.#emit, () => ({
+      bytes: received,
+      size,
+      activeConnections: received < size ? 1 : 0,
+    }));
+    this.#emit({
+      type: "start",
+      url: redactUrl(this.#url),
+      finalUrl: redactUrl(probe.first.url),
+      path: target.final,
+      size,
+      ranges,
+      connections: 1,
+      adaptive: false,
+      resumedBytes: 0,
+    });
+    progress.start(0);
+    let pending: Sent | undefined = probe.first;
+    let bytes: Buffer;
+    try {
+      bytes = await withRetries(this.#retryScope(), async () => {
+        const again = pending ? undefined : await this.#probe(undefined);
+        const answer = pending ?? again!.first;
+        pending = undefined;
+        if (again) {
+          const { verdict } = again;
+          const now = validatorsOf(answer.response.headers, size);
+          if (
+            verdict.kind !== "write" ||
+            verdict.size !== size ||
+            compareValidators(version, now) !== "same"
+          ) {
+            answer.response.cancel();
+            throw new RemoteChanged("the server's file changed between two attempts");
+          }
+        }
+        received = 0;
+        return receiveWhole(answer.response, size, (n) => (received = n));
+      });
+    } finally {
+      pending?.response.cancel();
+      progress.stop();
+    }
+    // Its connection may serve another file of the set while this one is written.
+    this.#transport.release?.(0);
+    const file = await PartialFile.open(target.partial, { resume: false });
+    try {
+      await file.write([bytes], 0);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    if (expected.length > 0) {
+      this.#emit({ type: "verifying", algorithms: [...new Set(expected.map((d) => d.algorithm))] });
+    }
+    const { verified, mismatches } = compareDigests(
+      expected,
+      digestsOfBytes(bytes, algorithmsNeeded(expected)),
+    );
+    if (mismatches.length > 0) throw new ChecksumMismatchError(mismatches, target.partial);
+    await target.publishStateless(this.#o.overwrite, (factsOf) =>
+      this.#record(target, verified, factsOf),
+    );
+    return this.#done(target, {
+      finalUrl: redactUrl(probe.first.url),
+      size,
+      resumedBytes: 0,
+      ranges,
+      verified,
+      skipped: false,
+    });
   }
 
   /** Compares the computed digests with the expected ones; a mismatch keeps the data, not the state. */

@@ -31,6 +31,8 @@ export class Target {
   readonly partial: string;
   readonly state: string;
   readonly journal: string;
+  /** Whether loadState() found a state file, usable or not: one that forget() must remove. */
+  #stateFound = true;
 
   /** `name` is already sanitised; it is resolved strictly inside `dir`. */
   constructor(dir: string, name: string) {
@@ -48,6 +50,7 @@ export class Target {
    */
   async loadState(identity: string): Promise<Resumable | undefined> {
     const text = await readTextIfExists(this.state);
+    this.#stateFound = text !== undefined;
     const state = text === undefined ? undefined : decodeState(text);
     if (!state || state.url !== identity) return undefined;
     if (state.verified) {
@@ -139,6 +142,21 @@ export class Target {
     // The ledger records it before the state goes: a kill in between leaves one or the other.
     await recordSaved();
     await this.forget();
+  }
+
+  /**
+   * publish() for data that never had a state of its own (whole-file.ts): the partial file was
+   * just written, and a state file is removed only if loadState() found one. With no state to say
+   * "verified", the ledger records the partial file (the same inode) before it moves: a kill
+   * after the move finds the file recorded, one before finds the record's file missing.
+   */
+  async publishStateless(
+    overwrite: boolean,
+    recordSaved: (factsOf: string) => Promise<void>,
+  ): Promise<void> {
+    await recordSaved(this.partial);
+    await publish(this.partial, this.final, overwrite);
+    if (this.#stateFound) await this.forget();
   }
 
   alreadyExists(): FileSystemError {

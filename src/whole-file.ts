@@ -1,0 +1,70 @@
+/**
+ * A small file that the first answer carries whole is read into memory, hashed there and written
+ * with one write: no resume state, no journal, no lanes and no hashing thread. A kill costs at most
+ * this one answer, which a rerun asks for again.
+ */
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import type { DigestAlgorithm } from "./options.js";
+import type { TransportResponse } from "./io/transport.js";
+import { BadResponseError } from "./errors.js";
+import { crc32c, crc32cHex } from "./integrity/crc32c.js";
+import type { SequentialAlgorithm } from "./integrity/frontier-hasher.js";
+
+/** Files up to this size that come whole in the first answer take this path. */
+export const WHOLE_FILE_MAX = 1024 * 1024;
+
+/**
+ * Reads the body of an answer carrying bytes [0, size) into one buffer; `onBytes` sees the count
+ * so far. A body longer or shorter than announced is a retryable bad response.
+ */
+export async function receiveWhole(
+  response: TransportResponse,
+  size: number,
+  onBytes: (received: number) => void,
+): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  try {
+    for await (const chunk of response.body) {
+      if (at + chunk.length > size) {
+        throw new BadResponseError(`server sent more than the ${size} bytes it announced`, {
+          retryable: true,
+        });
+      }
+      bytes.set(chunk, at);
+      at += chunk.length;
+      onBytes(at);
+    }
+  } finally {
+    response.cancel();
+  }
+  if (at < size) {
+    throw new BadResponseError(`connection closed at byte ${at}, short of ${size}`, {
+      retryable: true,
+    });
+  }
+  return bytes;
+}
+
+/** What can be hashed here, on the main thread, with Node's own code (CRC-64/NVME cannot). */
+export function hashableInMemory(algorithms: readonly SequentialAlgorithm[]): boolean {
+  return algorithms.every((a) => a !== "crc64nvme");
+}
+
+/** The digests of `bytes` for the algorithms asked (see hashableInMemory). */
+export function digestsOfBytes(
+  bytes: Uint8Array,
+  needed: { sequential: readonly SequentialAlgorithm[]; crc32c: boolean },
+): Partial<Record<DigestAlgorithm, string>> {
+  const digests: Partial<Record<DigestAlgorithm, string>> = {};
+  for (const algorithm of needed.sequential) {
+    digests[algorithm] =
+      algorithm === "crc32"
+        ? // As S3's x-amz-checksum-crc32 spells it: 4 big-endian bytes.
+          (crc32(bytes) >>> 0).toString(16).padStart(8, "0")
+        : createHash(algorithm).update(bytes).digest("hex");
+  }
+  if (needed.crc32c) digests.crc32c = crc32cHex(crc32c(bytes));
+  return digests;
+}
