@@ -508,9 +508,13 @@ export class Download {
           // Written by a run that expected no CRC32C: read the extents back for theirs.
           for (const e of done) e.crc = await file.crc32c(e.start, e.end);
         }
+        // Pieces for the connections a set grants now, not for the most the file could get: a
+        // file holding one connection of a busy set asks for large pieces, not 2 MiB at a time
+        // (each a round trip with its connection idle). Lanes granted later steal.
+        const granted = this.#extras.grant?.limit ?? lanes;
         planner = new RangePlanner({
           size,
-          lanes,
+          lanes: lanes > 1 ? Math.max(2, Math.min(lanes, granted)) : 1,
           done,
           chunkSize: this.#single ? undefined : this.#o.chunkSize,
           minSplit: this.#o.minSplitSize,
