@@ -43,7 +43,7 @@ import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
 import { Ledger } from "./io/ledger.js";
 import { judgeRecorded, type LedgerRecord } from "./core/ledger.js";
 import { digestsOfFile } from "./integrity/file-digests.js";
-import { WHOLE_FILE_MAX, digestsOfBytes, hashableInMemory, receiveWhole } from "./whole-file.js";
+import { WHOLE_FILE_MAX, digestsOfChunks, hashableInMemory, receiveWhole } from "./whole-file.js";
 
 /** How often a file that changes under us is started over before we give up. */
 const MAX_RESTARTS = 3;
@@ -631,9 +631,9 @@ export class Download {
     });
     progress.start(0);
     let pending: Sent | undefined = probe.first;
-    let bytes: Buffer;
+    let chunks: Uint8Array[];
     try {
-      bytes = await withRetries(this.#retryScope(), async () => {
+      chunks = await withRetries(this.#retryScope(), async () => {
         const again = pending ? undefined : await this.#probe(undefined);
         const answer = pending ?? again!.first;
         pending = undefined;
@@ -660,7 +660,7 @@ export class Download {
     this.#transport.release?.(0);
     const file = await PartialFile.open(target.partial, { resume: false });
     try {
-      await file.write([bytes], 0);
+      await file.write(chunks, 0);
       await file.sync();
     } finally {
       await file.close();
@@ -670,7 +670,7 @@ export class Download {
     }
     const { verified, mismatches } = compareDigests(
       expected,
-      digestsOfBytes(bytes, algorithmsNeeded(expected)),
+      digestsOfChunks(chunks, algorithmsNeeded(expected)),
     );
     if (mismatches.length > 0) throw new ChecksumMismatchError(mismatches, target.partial);
     await target.publishStateless(this.#o.overwrite, (factsOf) =>

@@ -15,15 +15,16 @@ import type { SequentialAlgorithm } from "./integrity/frontier-hasher.js";
 export const WHOLE_FILE_MAX = 1024 * 1024;
 
 /**
- * Reads the body of an answer carrying bytes [0, size) into one buffer; `onBytes` sees the count
- * so far. A body longer or shorter than announced is a retryable bad response.
+ * Reads the body of an answer carrying bytes [0, size): its chunks, kept as they came (no copy);
+ * `onBytes` sees the count so far. A body longer or shorter than announced is a retryable bad
+ * response.
  */
 export async function receiveWhole(
   response: TransportResponse,
   size: number,
   onBytes: (received: number) => void,
-): Promise<Buffer> {
-  const bytes = Buffer.allocUnsafe(size);
+): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
   let at = 0;
   try {
     for await (const chunk of response.body) {
@@ -32,7 +33,7 @@ export async function receiveWhole(
           retryable: true,
         });
       }
-      bytes.set(chunk, at);
+      chunks.push(chunk);
       at += chunk.length;
       onBytes(at);
     }
@@ -44,7 +45,7 @@ export async function receiveWhole(
       retryable: true,
     });
   }
-  return bytes;
+  return chunks;
 }
 
 /** What can be hashed here, on the main thread, with Node's own code (CRC-64/NVME cannot). */
@@ -52,19 +53,25 @@ export function hashableInMemory(algorithms: readonly SequentialAlgorithm[]): bo
   return algorithms.every((a) => a !== "crc64nvme");
 }
 
-/** The digests of `bytes` for the algorithms asked (see hashableInMemory). */
-export function digestsOfBytes(
-  bytes: Uint8Array,
+/** The digests of the bytes in `chunks`, in order, for the algorithms asked (see hashableInMemory). */
+export function digestsOfChunks(
+  chunks: readonly Uint8Array[],
   needed: { sequential: readonly SequentialAlgorithm[]; crc32c: boolean },
 ): Partial<Record<DigestAlgorithm, string>> {
   const digests: Partial<Record<DigestAlgorithm, string>> = {};
   for (const algorithm of needed.sequential) {
-    digests[algorithm] =
-      algorithm === "crc32"
-        ? // As S3's x-amz-checksum-crc32 spells it: 4 big-endian bytes.
-          (crc32(bytes) >>> 0).toString(16).padStart(8, "0")
-        : createHash(algorithm).update(bytes).digest("hex");
+    if (algorithm === "crc32") {
+      // As S3's x-amz-checksum-crc32 spells it: 4 big-endian bytes.
+      const crc = chunks.reduce((value, chunk) => crc32(chunk, value), 0);
+      digests.crc32 = (crc >>> 0).toString(16).padStart(8, "0");
+    } else {
+      const hash = createHash(algorithm);
+      for (const chunk of chunks) hash.update(chunk);
+      digests[algorithm] = hash.digest("hex");
+    }
   }
-  if (needed.crc32c) digests.crc32c = crc32cHex(crc32c(bytes));
+  if (needed.crc32c) {
+    digests.crc32c = crc32cHex(chunks.reduce((value, chunk) => crc32c(chunk, value), 0));
+  }
   return digests;
 }

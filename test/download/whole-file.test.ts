@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { test } from "node:test";
+import { crc32 as zlibCrc32 } from "node:zlib";
+import { crc32c } from "@node-rs/crc32";
 import { ChecksumMismatchError, download } from "../../src/index.js";
 import { generateContent } from "../../src/server/index.js";
 import { serve } from "../helpers/server.js";
@@ -115,4 +117,38 @@ test("a small file replaced between two attempts is started over, never mixed", 
   });
   await assertContent(result.path, "after", SIZE);
   assert.equal(events.of("restart").length, 1);
+});
+
+test("a small file's CRC32C, MD5 (x-goog-hash) and CRC-32 (S3) are computed in memory and checked", async (t) => {
+  const bytes = generateContent("sums", 0, SIZE);
+  const crc32cBytes = Buffer.alloc(4);
+  crc32cBytes.writeUInt32BE(crc32c(bytes) >>> 0);
+  const crc32Bytes = Buffer.alloc(4);
+  crc32Bytes.writeUInt32BE(zlibCrc32(bytes) >>> 0);
+  const md5 = createHash("md5").update(bytes).digest("base64");
+  const server = await serve(t, {
+    files: {
+      "/f.bin": generated("sums", SIZE, {
+        headers: { "x-goog-hash": `crc32c=${crc32cBytes.toString("base64")},md5=${md5}` },
+        s3Checksums: { "x-amz-checksum-crc32": crc32Bytes.toString("base64") },
+      }),
+      "/bad.bin": generated("sums", SIZE, {
+        headers: { "x-goog-hash": "crc32c=AAAAAA==" },
+      }),
+    },
+  });
+  const dir = await tempDir(t);
+  const result = await download(server.url("/f.bin"), { dir });
+  assert.deepEqual(result.verified.map((d) => `${d.algorithm}:${d.source}`).sort(), [
+    "crc32:x-amz-checksum",
+    "crc32c:x-goog-hash",
+    "md5:x-goog-hash",
+  ]);
+  const error = await rejectsWith(
+    download(server.url("/bad.bin"), { dir }),
+    "PARGET_CHECKSUM_MISMATCH",
+    6,
+  );
+  assert.ok(error instanceof ChecksumMismatchError);
+  assert.equal(error.mismatches[0]?.algorithm, "crc32c");
 });
