@@ -108,6 +108,8 @@ export class Download {
   readonly #authorization: string | undefined;
   /** Which object the URL names, for the resume state: no credentials, no signing fields. */
   readonly #identity: string;
+  /** The URL as events and results show it: no credentials, no signature. */
+  readonly #shownUrl: string;
   readonly #o: NormalizedOptions;
   readonly #transport: Transport;
   readonly #dir: string;
@@ -126,6 +128,7 @@ export class Download {
     this.#url = withoutUserinfo(url);
     this.#authorization = basicAuthorization(url);
     this.#identity = resumeIdentity(url);
+    this.#shownUrl = redactUrl(this.#url);
     this.#o = options;
     this.#transport = transport;
     // `-o` is the caller's own path, relative to `dir` or absolute, so it may lead outside `dir`
@@ -182,7 +185,7 @@ export class Download {
     if (state?.verified) {
       await target.publish(this.#o.overwrite, () => this.#record(target, state.verified!));
       return this.#done(target, {
-        finalUrl: redactUrl(this.#url),
+        finalUrl: this.#shownUrl,
         size: state.size,
         resumedBytes: state.size,
         ranges: true,
@@ -212,9 +215,9 @@ export class Download {
     }
     let plan: Plan;
     try {
+      // Without a state, the final path was checked before the first request; with one, the
+      // partial data is resumed or the download starts over.
       plan = await this.#resumable(target, state, probe);
-      if (!plan.resume && !this.#o.overwrite && (await target.finalExists()))
-        throw target.alreadyExists();
     } catch (error) {
       response.cancel();
       throw error;
@@ -375,7 +378,7 @@ export class Download {
       await ledger.record({ name: record.name, url: this.#identity, verified });
     }
     return this.#done(target, {
-      finalUrl: redactUrl(this.#url),
+      finalUrl: this.#shownUrl,
       size: record.size,
       resumedBytes: record.size,
       ranges: true,
@@ -433,6 +436,7 @@ export class Download {
     const needed = algorithmsNeeded(expected);
     if (
       !resume &&
+      probe.verdict.kind === "write" &&
       size !== null &&
       size <= WHOLE_FILE_MAX &&
       probe.start === 0 &&
@@ -472,7 +476,7 @@ export class Download {
     }));
     this.#emit({
       type: "start",
-      url: redactUrl(this.#url),
+      url: this.#shownUrl,
       finalUrl: redactUrl(first.url),
       path: target.final,
       size,
@@ -620,7 +624,7 @@ export class Download {
     }));
     this.#emit({
       type: "start",
-      url: redactUrl(this.#url),
+      url: this.#shownUrl,
       finalUrl: redactUrl(probe.first.url),
       path: target.final,
       size,
@@ -715,7 +719,7 @@ export class Download {
   ): DownloadResult {
     const result: DownloadResult = {
       path: target.final,
-      url: redactUrl(this.#url),
+      url: this.#shownUrl,
       ...summary,
       elapsedMs: performance.now() - this.#started,
     };
