@@ -377,6 +377,7 @@ export class Download {
       verified = dedupeDigests([...verified, ...matched]);
       await ledger.record({ name: record.name, url: this.#identity, verified });
     }
+    await target.tidy();
     return this.#done(target, {
       finalUrl: this.#shownUrl,
       size: record.size,

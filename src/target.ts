@@ -16,6 +16,7 @@ import {
   readTextIfExists,
   removeIfExists,
   replaceFileAtomically,
+  sameFile,
   temporaryOf,
 } from "./io/files.js";
 
@@ -157,6 +158,18 @@ export class Target {
     await recordSaved(this.partial);
     await publish(this.partial, this.final, overwrite);
     if (this.#stateFound) await this.forget();
+  }
+
+  /**
+   * The file was found saved (the ledger records it): what a kill during its publish left beside
+   * it goes, the partial file's second name included.
+   */
+  async tidy(): Promise<void> {
+    if ((await exists(this.partial)) && (await sameFile(this.partial, this.final))) {
+      await removeIfExists(this.partial);
+    }
+    const sideFiles = [this.state, this.journal, temporaryOf(this.state)];
+    if ((await Promise.all(sideFiles.map(exists))).some(Boolean)) await this.forget();
   }
 
   alreadyExists(): FileSystemError {

@@ -239,7 +239,7 @@ export async function removeIfExists(path: string): Promise<void> {
   }
 }
 
-async function sameFile(a: string, b: string): Promise<boolean> {
+export async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([stat(a), stat(b)]);
   return x.dev === y.dev && x.ino === y.ino;
 }

@@ -105,6 +105,11 @@ function filesIn(dir: string): Files {
   return { dir, final, partial: parget, state: `${parget}.state`, journal: `${parget}.journal` };
 }
 
+/** Whether the ledger in the download's directory records the file. */
+function recorded(files: Files): boolean {
+  return readIfThere(path.join(files.dir, ".parget-ledger")).includes('"f.bin"');
+}
+
 function readIfThere(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -225,9 +230,10 @@ test(
 
       const kill = await runUntilKilled(t, server, args, files, trigger);
       await assertNoPartialFinal(files, SEED, SIZE);
-      if (kill.phase === AFTER_RENAME) {
-        // Killed after its last step: the ledger beside the file records it saved and verified,
-        // so the rerun skips it, as it would after a clean exit, without asking the server.
+      if (kill.phase === AFTER_RENAME || recorded(files)) {
+        // Killed once the ledger beside the file records it saved and verified (its last steps):
+        // the rerun skips it, as it would after a clean exit, without asking the server, and
+        // removes what the kill left beside it.
         const requests = server.stats.requests;
         const rerun = await runCli(args, { timeoutMs: 30_000 });
         assert.equal(rerun.code, 0, `a rerun after the rename skips the file: ${rerun.stderr}`);
