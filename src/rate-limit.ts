@@ -82,6 +82,12 @@ export function toRateLimit(value: number | RateLimit | undefined): RateLimit | 
   return rate === undefined ? undefined : new RateLimit(rate);
 }
 
+/** A response body being read under limits, and what its last read brought beyond its share. */
+interface Source {
+  inner: AsyncIterator<Uint8Array>;
+  rest: Uint8Array | undefined;
+}
+
 /** A reservation in one limit, settled once the read is done. */
 interface Held {
   limit: Internals;
@@ -97,8 +103,6 @@ export class Pacer {
   /** Waits under way, and the sum of when they began. */
   #waits = 0;
   #waitsSince = 0;
-  /** Each lane's last read: what it reserves for the next one. */
-  readonly #reads = new Map<number, number>();
 
   /** `limits` in the order a read asks them: the download's own first, then its set's. */
   constructor(limits: readonly (RateLimit | undefined)[], clock: Clock = systemClock) {
@@ -137,7 +141,7 @@ export class Pacer {
         const readers = Math.max(0, ...this.#limits.map((l) => l.readers)) + 1;
         const idleTimeoutMs = idleTimeoutWithin(this.rate, readers, request.idleTimeoutMs);
         const response = await transport.get({ ...request, idleTimeoutMs });
-        return this.#paced(response, request.lane, request.signal);
+        return this.#paced(response, request.signal);
       },
       warm: (url, lane) => transport.warm(url, lane),
       ...(release ? { release } : {}),
@@ -145,7 +149,7 @@ export class Pacer {
     };
   }
 
-  #paced(response: TransportResponse, lane: number, signal: AbortSignal): TransportResponse {
+  #paced(response: TransportResponse, signal: AbortSignal): TransportResponse {
     const cancelled = new AbortController();
     const cancel = (): void => cancelled.abort(new Error("response cancelled"));
     const stops = [signal, cancelled.signal];
@@ -162,10 +166,10 @@ export class Pacer {
       headers: response.headers,
       body: {
         [Symbol.asyncIterator]: () => {
-          const inner = body[Symbol.asyncIterator]();
+          const source: Source = { inner: body[Symbol.asyncIterator](), rest: undefined };
           return {
             next: async () => {
-              const result = await this.#read(inner, lane, stops).catch((error: unknown) => {
+              const result = await this.#read(source, stops).catch((error: unknown) => {
                 close();
                 throw error;
               });
@@ -174,7 +178,7 @@ export class Pacer {
             },
             return: async () => {
               close();
-              return (await inner.return?.()) ?? { done: true, value: undefined };
+              return (await source.inner.return?.()) ?? { done: true, value: undefined };
             },
           };
         },
@@ -187,15 +191,21 @@ export class Pacer {
     };
   }
 
-  /** One read: reserve it in every limit, wait until each allows it, read, settle. */
-  async #read(
-    inner: AsyncIterator<Uint8Array>,
-    lane: number,
-    stops: AbortSignal[],
-  ): Promise<IteratorResult<Uint8Array>> {
+  /**
+   * One read of at most a socket read's size: reserved in every limit, waited for, then taken
+   * from what the last read left over, or read.
+   */
+  async #read(source: Source, stops: AbortSignal[]): Promise<IteratorResult<Uint8Array>> {
+    const { inner } = source;
     // No limit in force: nothing to wait for, and nothing to count.
-    if (this.#limits.every((l) => l.bucket.rate === undefined)) return inner.next();
-    const expected = this.#reads.get(lane) ?? FIRST_READ;
+    if (this.#limits.every((l) => l.bucket.rate === undefined)) {
+      const rest = source.rest;
+      source.rest = undefined;
+      return rest ? { done: false, value: rest } : inner.next();
+    }
+    // A read may bring more than a socket read (undici hands over all the socket holds): what
+    // goes beyond the reservation waits for the next one, so no byte is handed over unreserved.
+    const expected = Math.min(FIRST_READ, source.rest?.length ?? FIRST_READ);
     const held: Held[] = [];
     let got = 0;
     try {
@@ -210,12 +220,19 @@ export class Pacer {
       // Cancelled while it waited: whatever the connection holds is not wanted any more.
       const stopped = stops.find((s) => s.aborted);
       if (stopped) throw stopped.reason ?? new Error("response cancelled");
-      const result = await inner.next();
-      if (!result.done) {
-        got = result.value.length;
-        this.#reads.set(lane, got);
+      let chunk = source.rest;
+      source.rest = undefined;
+      if (!chunk) {
+        const result = await inner.next();
+        if (result.done) return result;
+        chunk = result.value;
       }
-      return result;
+      if (chunk.length > expected) {
+        source.rest = chunk.subarray(expected);
+        chunk = chunk.subarray(0, expected);
+      }
+      got = chunk.length;
+      return { done: false, value: chunk };
     } finally {
       const now = this.#clock.now();
       for (const { limit, bytes } of held) limit.bucket.settle(got - bytes, now);

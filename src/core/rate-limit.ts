@@ -2,13 +2,13 @@
  * A speed limit's arithmetic: a token bucket counted in bytes, with reservations. Pure: the
  * clock (ms) is passed in, and nothing here waits; src/rate-limit.ts does the waiting.
  *
- * A lane reserves what it expects its next read to bring *before* reading (its last read's
- * size), waits until the limit allows that much, reads, then settles the difference. Reserving
- * first is what keeps bursts small: a lane never reads bytes the limit has not yet allowed, so
- * over any window the bytes read stay within `rate × window + burst` (plus what reads brought
- * beyond their reservation). Each reservation is a ticket, a level on one running count of
- * bytes, so the lanes sharing a limit are let through one after another, in the order they
- * asked, rather than all at once whenever the bucket refills.
+ * A lane reserves its next read *before* reading (a socket read's worth, 64 KiB, and it is handed
+ * no more than it reserved), waits until the limit allows that much, reads, then gives back what
+ * the read left unused. Reserving first is what keeps bursts small: a lane never reads bytes the
+ * limit has not yet allowed, so over any window the bytes read stay within `rate × window +
+ * burst`. Each reservation is a ticket, a level on one running count of bytes, so the lanes
+ * sharing a limit are let through one after another, in the order they asked, rather than all
+ * at once whenever the bucket refills.
  *
  *   allowed ──grows at `rate`, at most `burst` ahead of `used`──►
  *   used ──+ each reservation, + each read beyond it (what a read leaves unused is allowed again)──►
@@ -18,7 +18,7 @@
 /** The burst a limit allows after a pause: this long at its rate. */
 export const BURST_MS = 100;
 
-/** What a lane reserves before its first read: a socket read is at most 64 KiB. */
+/** What a lane reserves before each read, and the most it is then handed: a socket read. */
 export const FIRST_READ = 64 * 1024;
 
 /** Whether `rate` limits anything: undefined and 0 mean no limit. */
