@@ -40,6 +40,7 @@ import { Target, type Resumable } from "./target.js";
 import { defaultTransport } from "./default-transport.js";
 import { guardHandler } from "./guard-handler.js";
 import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
+import { Pacer, type RateLimit } from "./rate-limit.js";
 import { Ledger } from "./io/ledger.js";
 import { judgeRecorded, type LedgerRecord } from "./core/ledger.js";
 import { digestsOfFile } from "./integrity/file-digests.js";
@@ -71,6 +72,8 @@ export async function download(
 export interface DownloadExtras {
   /** The file's share of the set's connections. */
   grant?: ConnectionGrant;
+  /** The set's speed limit over all its files, obeyed besides the file's own. */
+  totalRateLimit?: RateLimit;
   /** The directory's ledger, shared by the set's downloads into it. @default read afresh */
   ledger?: (dir: string) => Promise<Ledger>;
   /**
@@ -112,6 +115,8 @@ export class Download {
   readonly #shownUrl: string;
   readonly #o: NormalizedOptions;
   readonly #transport: Transport;
+  /** The speed limits this download's reads obey; its transport is paced by them. */
+  readonly #pacer: Pacer;
   readonly #dir: string;
   readonly #started = performance.now();
   readonly #emit: (event: DownloadEvent) => void;
@@ -130,7 +135,8 @@ export class Download {
     this.#identity = resumeIdentity(url);
     this.#shownUrl = redactUrl(this.#url);
     this.#o = options;
-    this.#transport = transport;
+    this.#pacer = new Pacer([options.rateLimit, extras.totalRateLimit]);
+    this.#transport = this.#pacer.wrap(transport);
     // `-o` is the caller's own path, relative to `dir` or absolute, so it may lead outside `dir`
     // (as curl's and wget's do); only names from the server are confined to `dir`.
     this.#dir = resolve(options.dir, options.output ? dirname(options.output) : ".");
@@ -318,9 +324,14 @@ export class Download {
   #opening(): number {
     if (this.#single) return 1;
     const wanted = this.#o.adaptive
-      ? Math.min(DEFAULTS.startConnections, this.#o.connections)
+      ? Math.min(this.#rampStart(), this.#o.connections)
       : this.#o.connections;
     return Math.min(wanted, this.#extras.grant?.limit ?? Infinity);
+  }
+
+  /** The adaptive count's first level: one connection under a speed limit, which may be enough. */
+  #rampStart(): number {
+    return this.#pacer.rate === undefined ? DEFAULTS.startConnections : 1;
   }
 
   /** The directory's ledger: the set's, or read once for this download (checked, then appended). */
@@ -545,6 +556,7 @@ export class Download {
             emit: this.#emit,
             crcs,
             ...(this.#extras.grant ? { grant: this.#extras.grant } : {}),
+            pacer: this.#pacer,
             saveState: async (extents) => {
               await target.saveState(this.#identity, known, {
                 extents,
@@ -558,7 +570,7 @@ export class Download {
             ...(ranges && !this.#single && this.#o.adaptive
               ? {
                   ramp: new ConnectionRamp({
-                    start: DEFAULTS.startConnections,
+                    start: this.#rampStart(),
                     cap: this.#o.connections,
                   }),
                 }

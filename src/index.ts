@@ -11,6 +11,7 @@ export { fetchText, type FetchTextOptions } from "./fetch-text.js";
 export { createTransport, type TransportOptions } from "./default-transport.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
 export { DIGEST_ALGORITHMS, DEFAULTS, MAX_CONNECTIONS } from "./options.js";
+export { RateLimit } from "./rate-limit.js";
 export { VERSION } from "./version.js";
 export type {
   DownloadEvent,

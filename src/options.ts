@@ -2,6 +2,7 @@ import type { Transport } from "./io/transport.js";
 import type { DownloadEvent } from "./events.js";
 import { UsageError } from "./errors.js";
 import { parseProxyUrl } from "./core/proxy.js";
+import { RateLimit, toRateLimit } from "./rate-limit.js";
 
 export type DigestAlgorithm =
   "sha256" | "sha512" | "sha1" | "md5" | "crc32c" | "crc32" | "crc64nvme";
@@ -60,6 +61,14 @@ export interface DownloadOptions {
   retries?: number;
   /** A connection that receives nothing for this long is aborted and retried. @default 30000 */
   idleTimeoutMs?: number;
+  /**
+   * The most bytes per second this download reads, all its connections together; undefined or 0
+   * for no limit. A `RateLimit` instead of a number can be changed while the download runs
+   * (`limit.change(bytesPerSecond)`), and one shared by several downloads limits them together.
+   * A limited download starts with one connection and adds more only while the limit is not
+   * reached. @default undefined, no limit
+   */
+  rateLimit?: number | RateLimit;
   /** Replace an existing file at the final path. @default false */
   overwrite?: boolean;
   /**
@@ -85,7 +94,10 @@ export interface DownloadOptions {
 }
 
 export type NormalizedOptions = Required<
-  Omit<DownloadOptions, "output" | "chunkSize" | "signal" | "onEvent" | "transport" | "proxy">
+  Omit<
+    DownloadOptions,
+    "output" | "chunkSize" | "signal" | "onEvent" | "transport" | "proxy" | "rateLimit"
+  >
 > & {
   /** undefined: from the environment. */
   proxy: string | null | undefined;
@@ -96,6 +108,8 @@ export type NormalizedOptions = Required<
   signal: AbortSignal | undefined;
   onEvent: (event: DownloadEvent) => void;
   transport: Transport | undefined;
+  /** undefined: no limit, and none can be set later. */
+  rateLimit: RateLimit | undefined;
 };
 
 /** The defaults `normalizeOptions` fills in (the CLI's --help shows them). */
@@ -159,6 +173,7 @@ export function normalizeOptions(options: DownloadOptions = {}): NormalizedOptio
     retries,
     idleTimeoutMs: positiveInteger("idle timeout", options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs),
     overwrite: options.overwrite ?? false,
+    rateLimit: toRateLimit(options.rateLimit),
     proxy: typeof options.proxy === "string" ? parseProxyUrl(options.proxy).href : options.proxy,
     insecure: options.insecure ?? false,
     caCertificates: options.caCertificates ?? [],

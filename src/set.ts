@@ -34,6 +34,7 @@ import { Ledger } from "./io/ledger.js";
 import { capAfterRefusal, mayStart, shareConnections, type Budget } from "./core/share.js";
 import { parseHttpUrl } from "./core/url.js";
 import { guardHandler } from "./guard-handler.js";
+import { RateLimit } from "./rate-limit.js";
 
 /** The CLI's exit status for an interrupted run: a cancelled file did not finish. */
 const CANCELLED = 130;
@@ -60,8 +61,19 @@ export interface ChecksumLookup {
 /** Options for every file of the set, and for the set itself. */
 export interface SetOptions extends Omit<
   DownloadOptions,
-  "output" | "onEvent" | "progressIntervalMs"
+  "output" | "onEvent" | "progressIntervalMs" | "rateLimit"
 > {
+  /**
+   * Each file's speed limit in bytes per second, unless its entry sets its own; undefined or 0
+   * for none. `changeRateLimit` changes one file's while the set runs. @default undefined, none
+   */
+  rateLimit?: number;
+  /**
+   * The set's speed limit in bytes per second, all files together, besides each file's own;
+   * undefined or 0 for none. `changeTotalRateLimit` changes it while the set runs.
+   * @default undefined, none
+   */
+  totalRateLimit?: number;
   /** Files downloaded at once. @default 16 */
   jobs?: number;
   /** Connections open at once, all files together. @default 64 */
@@ -88,7 +100,7 @@ export interface SetOptions extends Omit<
 /** What one file may set for itself; `dir` is taken relative to the set's `dir`. */
 export type EntryOptions = Pick<
   DownloadOptions,
-  "output" | "dir" | "checksums" | "headers" | "connections" | "chunkSize" | "signal"
+  "output" | "dir" | "checksums" | "headers" | "connections" | "chunkSize" | "signal" | "rateLimit"
 >;
 
 interface Entry {
@@ -97,6 +109,8 @@ interface Entry {
   options: EntryOptions;
   host: string;
   controller: AbortController;
+  /** Its speed limit, changeable whether it waits or runs. */
+  rateLimit: RateLimit;
   outcome?: FileOutcome;
   /** Set while it runs. */
   running: Running | undefined;
@@ -128,6 +142,8 @@ export class DownloadSet {
   /** The staging area of an all-or-nothing set, opened (and any interrupted commit finished) once. */
   readonly #staging: Promise<Staging> | undefined;
   #waiters: (() => void)[] = [];
+  /** The limit over every file's reads together. */
+  readonly #totalRateLimit: RateLimit;
 
   constructor(options: SetOptions = {}) {
     this.#o = options;
@@ -152,6 +168,7 @@ export class DownloadSet {
     this.#pool = new ConnectionPool(transport, { size: total, hostCap });
     options.signal?.addEventListener("abort", () => this.cancel(), { once: true });
     this.#root = resolve(options.dir ?? ".");
+    this.#totalRateLimit = new RateLimit(options.totalRateLimit);
     this.#staging = options.atomic ? Staging.open(this.#root) : undefined;
     // Reported by the first file that needs it.
     this.#staging?.catch(() => {});
@@ -166,6 +183,10 @@ export class DownloadSet {
       options,
       host: parsed.origin,
       controller: new AbortController(),
+      rateLimit:
+        options.rateLimit instanceof RateLimit
+          ? options.rateLimit
+          : new RateLimit(options.rateLimit ?? this.#o.rateLimit),
       running: undefined,
     };
     this.#entries.push(entry);
@@ -193,6 +214,21 @@ export class DownloadSet {
         entry.controller.abort();
       }
     }
+  }
+
+  /**
+   * Changes one file's speed limit (bytes per second; undefined or 0 for none), at once if it
+   * runs, or for when it starts.
+   */
+  changeRateLimit(id: number, bytesPerSecond: number | undefined): void {
+    const entry = this.#entries[id - 1];
+    if (!entry) throw new UsageError(`no download with id ${id} in this set`);
+    entry.rateLimit.change(bytesPerSecond);
+  }
+
+  /** Changes the set's speed limit over all its files (undefined or 0 for none), at once. */
+  changeTotalRateLimit(bytesPerSecond: number | undefined): void {
+    this.#totalRateLimit.change(bytesPerSecond);
   }
 
   /**
@@ -275,6 +311,7 @@ export class DownloadSet {
       signal: AbortSignal.any(signals),
       onEvent,
       transport: lease,
+      rateLimit: entry.rateLimit,
     });
     const list = this.#o.checksumList;
     if (staging && options.output !== undefined && isAbsolute(options.output)) {
@@ -282,6 +319,7 @@ export class DownloadSet {
     }
     return new Download(parseHttpUrl(entry.url), normalized, lease, {
       grant: this.#grant(entry),
+      totalRateLimit: this.#totalRateLimit,
       ledger: (dir) => this.#ledger(dir),
       ...(staging ? { publishedDir: dir } : {}),
       named: (finalPath: string) => {

@@ -27,6 +27,8 @@ import { LaneSpeeds } from "./speeds.js";
 import type { ConnectionRamp } from "./core/ramp.js";
 import { systemClock, type Clock } from "./clock.js";
 import { Lane, type FirstResponse, type LaneHost } from "./lane.js";
+import type { Pacer } from "./rate-limit.js";
+import { lanesWithin } from "./core/rate-limit.js";
 
 /**
  * What a set grants one file's transfer: how many lanes it may run now. The transfer says how
@@ -99,6 +101,11 @@ export interface TransferContext {
   ramp?: ConnectionRamp;
   /** A set's share of connections for this file (src/set.ts). Unset: no limit but the ramp's. */
   grant?: ConnectionGrant;
+  /**
+   * The speed limits this file's reads obey (the transport above is already paced by it): the
+   * ramp hears how long lanes waited for them, and lanes no limit leaves room for stop.
+   */
+  pacer?: Pacer;
   /** Called right after each write reaches the file, with what was written and its CRC32C. */
   onWritten?: (offset: number, length: number, crc: number) => void;
   /** Timers and the clock. @default the system's */
@@ -178,9 +185,10 @@ export class Transfer implements LaneHost {
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
     // A state from the start marks the partial file as this download's, even if killed at once.
     void this.#checkpoint();
-    const { ramp, grant } = this.#c;
+    const { ramp, grant, pacer } = this.#c;
     grant?.attach(this);
     const stops = [
+      ...(pacer ? [pacer.onChange(() => this.#limitChanged())] : []),
       this.clock.every(CHECKPOINT_MS, () => void this.#checkpoint()),
       this.clock.every(REVIEW_MS, () => {
         this.#replaceSlowest();
@@ -285,7 +293,11 @@ export class Transfer implements LaneHost {
     return this.#drain.signal.aborted;
   }
   get laneLimit(): number {
-    return Math.min(this.#c.ramp?.target ?? Infinity, this.#c.grant?.limit ?? Infinity);
+    return Math.min(
+      this.#c.ramp?.target ?? Infinity,
+      this.#c.grant?.limit ?? Infinity,
+      lanesWithin(this.#c.pacer?.rate, this.idleTimeoutMs),
+    );
   }
 
   ifRange(): string | undefined {
@@ -409,10 +421,25 @@ export class Transfer implements LaneHost {
       bytes: this.#received,
       receiving: this.activeConnections,
       latencyMs: this.#latencyMs,
+      heldMs: this.#c.pacer?.heldMs,
     });
     if (target !== before) this.#tellWant();
     if (target > before) this.#startLanes();
     else if (target < before) this.#notify();
+  }
+
+  /**
+   * A speed limit changed. Lanes it leaves no room for let their connections go now rather than
+   * at the end of their segments (each would wait its turn for longer than the idle timeout);
+   * lanes a raised limit makes room for start.
+   */
+  #limitChanged(): void {
+    for (const lane of this.#lanes) {
+      if (lane && lane.index >= this.laneLimit && lane.state === "receiving")
+        lane.cancel("replace");
+    }
+    this.#tellWant();
+    this.changed();
   }
 
   /** Tells the set how many lanes this file would use now. */
@@ -420,7 +447,12 @@ export class Transfer implements LaneHost {
     const grant = this.#c.grant;
     if (!grant) return;
     const lanes = this.#maxLanes;
-    const wanted = Math.min(lanes, this.#c.ramp?.target ?? lanes, this.planner.usefulLanes);
+    const wanted = Math.min(
+      lanes,
+      this.#c.ramp?.target ?? lanes,
+      this.planner.usefulLanes,
+      lanesWithin(this.#c.pacer?.rate, this.idleTimeoutMs),
+    );
     grant.want(this.planner.isComplete ? 1 : wanted);
   }
 

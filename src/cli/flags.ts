@@ -40,7 +40,10 @@ export type FlagValues = Pick<
   | "insecure"
   | "caCertificates"
 > &
-  Pick<SetOptions, "jobs" | "maxConnections" | "maxHostConnections"> & {
+  Pick<
+    SetOptions,
+    "jobs" | "maxConnections" | "maxHostConnections" | "rateLimit" | "totalRateLimit"
+  > & {
     inputFile?: string;
     checksumList?: string;
     atomic?: boolean;
@@ -83,6 +86,11 @@ function secondsToMs(arg: string): number {
   const ms = /^\d+(\.\d+)?$/.test(arg) ? Math.round(Number(arg) * 1000) : NaN;
   if (!(ms >= 1)) throw new UsageError(`expected a positive number of seconds, got "${arg}"`);
   return ms;
+}
+
+/** Bytes per second, as a size (`512K`, `10M`, `1.5MiB`); 0 for no limit. */
+function rate(arg: string): number {
+  return /^\s*0+(\.0*)?\s*$/.test(arg) ? 0 : parseSize(arg);
 }
 
 function readCertificate(file: string): string {
@@ -139,6 +147,16 @@ export const FLAGS: { [K in keyof FlagValues]-?: Flag<Exclude<FlagValues[K], und
     flags: "--timeout <SECONDS>",
     help: `retry a connection that receives nothing for SECONDS (default ${DEFAULTS.idleTimeoutMs / 1000})`,
     parse: secondsToMs,
+  },
+  rateLimit: {
+    flags: "--limit-rate <RATE>",
+    help: "read each file at most RATE bytes per second, e.g. 512K or 10M (0: no limit)",
+    parse: rate,
+  },
+  totalRateLimit: {
+    flags: "--total-limit-rate <RATE>",
+    help: "read at most RATE bytes per second, all files together (0: no limit)",
+    parse: rate,
   },
   overwrite: { flags: "--overwrite", help: "replace an existing file" },
   headers: {
@@ -224,6 +242,7 @@ Examples:
   grep -v beta urls.txt | parget -i -
   parget -d model --checksums https://example.com/model/SHA256SUMS -i shards.txt
   parget --atomic -j 4 -d release/ -i artifacts.txt
+  parget --limit-rate 2M -i urls.txt --total-limit-rate 5M
   parget --json https://example.com/big.iso | jq -c 'select(.type == "done")'
   parget demo
   parget bench --connections 1,4,16 https://example.com/big.iso
@@ -233,8 +252,8 @@ Examples:
 export interface DownloadArgs {
   kind: "download";
   entries: { url: string; options: EntryOptions }[];
-  options: DownloadOptions;
-  set: Pick<SetOptions, "jobs" | "maxConnections" | "maxHostConnections">;
+  options: DownloadOptions & Pick<SetOptions, "rateLimit">;
+  set: Pick<SetOptions, "jobs" | "maxConnections" | "maxHostConnections" | "totalRateLimit">;
   /** A checksum list's path or URL. */
   checksumList: string | undefined;
   atomic: boolean;
@@ -291,6 +310,7 @@ export async function parseArgs(
     jobs,
     maxConnections,
     maxHostConnections,
+    totalRateLimit,
     checksumList,
     atomic,
     ...download
@@ -315,6 +335,7 @@ export async function parseArgs(
     ...(jobs === undefined ? {} : { jobs }),
     ...(maxConnections === undefined ? {} : { maxConnections }),
     ...(maxHostConnections === undefined ? {} : { maxHostConnections }),
+    ...(totalRateLimit === undefined ? {} : { totalRateLimit }),
   };
   return {
     kind: "download",

@@ -7,7 +7,13 @@
  *
  *   growing ──(a window's rate kept up with the added lanes)──► growing (doubled)
  *      │──(the gain fell short, or the cap is reached)──────► settled
+ *      ├──(a speed limit held the lanes back)───────────────► growing, same level, measured again
  *      └──(the server refused a lane)──────────────────────► settled, at fewer lanes
+ *
+ * Under a speed limit (src/rate-limit.ts) the throughput follows the limit, not the connections:
+ * a level whose lanes spent a tenth of their time waiting for the limit is neither grown from
+ * nor used as the baseline of the next, so a limited download keeps the connections it has, and
+ * grows again once the limit is raised or removed.
  *
  * Pure: the clock and the byte counts are passed in.
  */
@@ -35,6 +41,8 @@ export interface RampSample {
   receiving: number;
   /** How long a request takes to bring its response, if known. */
   latencyMs?: number | undefined;
+  /** Milliseconds the lanes waited for a speed limit so far, all lanes together. */
+  heldMs?: number | undefined;
 }
 
 /** A level is measured over at least this many request latencies. */
@@ -48,6 +56,9 @@ const WINDOW_LATENCIES = 3;
 const KEEP = 0.25;
 const GROW = 0.5;
 
+/** A level whose lanes waited this share of their time for a speed limit is limited by it. */
+const HELD = 0.1;
+
 export class ConnectionRamp {
   readonly cap: number;
   readonly #windowMs: number;
@@ -57,7 +68,7 @@ export class ConnectionRamp {
   /** The last measured level: its lane count and aggregate rate (bytes/s). */
   #previous: { lanes: number; rate: number } | undefined;
   #changedAt: number | undefined;
-  #window: { now: number; bytes: number } | undefined;
+  #window: { now: number; bytes: number; heldMs: number } | undefined;
 
   constructor(options: RampOptions) {
     this.cap = Math.max(1, options.cap);
@@ -82,12 +93,19 @@ export class ConnectionRamp {
     this.#changedAt ??= s.now;
     if (this.#window === undefined) {
       if (s.receiving >= this.#target || s.now - this.#changedAt >= this.#settleMs) {
-        this.#window = { now: s.now, bytes: s.bytes };
+        this.#window = { now: s.now, bytes: s.bytes, heldMs: s.heldMs ?? 0 };
       }
       return this.#target;
     }
     const elapsed = s.now - this.#window.now;
     if (elapsed < Math.max(this.#windowMs, WINDOW_LATENCIES * (s.latencyMs ?? 0))) {
+      return this.#target;
+    }
+    const held = ((s.heldMs ?? 0) - this.#window.heldMs) / (elapsed * this.#target);
+    if (held >= HELD) {
+      // More connections cannot beat the limit, and this rate says nothing about them.
+      this.#previous = undefined;
+      this.#window = { now: s.now, bytes: s.bytes, heldMs: s.heldMs ?? 0 };
       return this.#target;
     }
     const rate = ((s.bytes - this.#window.bytes) * 1000) / elapsed;

@@ -75,6 +75,9 @@ const badValues: [string[], RegExp][] = [
   [["-H", "Bad Name: x"], /^--header: invalid header name "Bad Name"$/],
   [["-H", ": x"], /^--header: invalid header name ""$/],
   [["-H", "X-A: 1\r\nX-B: 2"], /^--header: the value of X-A has a line break$/],
+  [["--limit-rate", "fast"], /^--limit-rate: invalid size "fast"/],
+  [["--limit-rate", "-1M"], /^--limit-rate: invalid size "-1M"/],
+  [["--total-limit-rate", "1.5"], /^--total-limit-rate: invalid size "1.5": must be a whole/],
 ];
 for (const [flags, message] of badValues) {
   test(`usage error: ${flags.join(" ")}`, () => usageError([...flags, URL_A], message));
@@ -92,6 +95,14 @@ test("commander's own complaints become one line", async () => {
   );
   await usageError([URL_A, "-n"], /^option '-n, --connections <N>' argument missing/);
   await usageError([], /^no URL given/);
+});
+
+test("--limit-rate is each file's, --total-limit-rate the set's, in bytes per second", async () => {
+  const args = await downloadArgs(["--limit-rate", "1.5MiB", "--total-limit-rate", "10M", URL_A]);
+  assert.equal(args.options.rateLimit, 1.5 * 1024 * 1024);
+  assert.deepEqual(args.set, { totalRateLimit: 10 * 1024 * 1024 });
+  assert.equal((await downloadArgs(["--limit-rate", "512K", URL_A])).options.rateLimit, 512 * 1024);
+  assert.equal((await downloadArgs(["--limit-rate", "0", URL_A])).options.rateLimit, 0);
 });
 
 test("--checksum repeats and accumulates", async () => {

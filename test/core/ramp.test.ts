@@ -94,3 +94,60 @@ test("a refusal goes back to the last level measured, or below the refused lane"
   // Lane 0 refused: one lane is always kept (it retries instead).
   assert.equal(capped.refused(0), 1);
 });
+
+/**
+ * As simulate(), under a speed limit of `limit(now)` bytes/s: lanes that could go faster wait,
+ * and the waiting is reported as held time.
+ */
+function simulateLimited(
+  ramp: ConnectionRamp,
+  rateOf: (lanes: number) => number,
+  limit: (now: number) => number,
+  ms: number,
+): number[] {
+  let bytes = 0;
+  let heldMs = 0;
+  const path = [ramp.target];
+  for (let now = 0; now <= ms; now += 50) {
+    const target = ramp.sample({ now, bytes, receiving: ramp.target, heldMs });
+    if (target !== path.at(-1)) path.push(target);
+    const free = rateOf(ramp.target);
+    const rate = Math.min(free, limit(now));
+    bytes += (rate * 50) / 1000;
+    // The share of the time each lane spends waiting for the limit.
+    heldMs += (1 - rate / free) * 50 * ramp.target;
+  }
+  return path;
+}
+
+test("a speed limit one connection reaches: the ramp neither grows nor settles", () => {
+  const ramp = new ConnectionRamp({ start: 1, cap: 16 });
+  const path = simulateLimited(
+    ramp,
+    (lanes) => lanes * 50 * MiB,
+    () => 10 * MiB,
+    5000,
+  );
+  assert.deepEqual(path, [1]);
+  assert.ok(!ramp.settled, "a raised limit may want more lanes later");
+});
+
+test("a speed limit above what one connection gets: growth stops where the limit is reached", () => {
+  // 8 MiB/s a connection, a 20 MiB/s limit: 1 -> 2 -> 4 (32 MiB/s free, 20 limited), then held.
+  const ramp = new ConnectionRamp({ start: 1, cap: 16 });
+  const path = simulateLimited(
+    ramp,
+    (lanes) => lanes * 8 * MiB,
+    () => 20 * MiB,
+    5000,
+  );
+  assert.deepEqual(path, [1, 2, 4]);
+  assert.ok(!ramp.settled);
+});
+
+test("a limit lifted half-way: the ramp grows again", () => {
+  const ramp = new ConnectionRamp({ start: 1, cap: 16 });
+  const limit = (now: number): number => (now < 2000 ? 5 * MiB : Infinity);
+  const path = simulateLimited(ramp, (lanes) => lanes * 8 * MiB, limit, 5000);
+  assert.deepEqual(path, [1, 2, 4, 8, 16]);
+});
