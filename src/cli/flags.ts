@@ -210,6 +210,7 @@ const HELP_AFTER = `
 Commands:
   demo [options]           race 1 connection against 8 on a local throttled server
   bench [options] [url]    sweep chunk sizes and connection counts; recommend a setting
+  daemon [options]         keep a download queue, driven over aria2's JSON-RPC
 
 Exit status (with several files, the highest status among them):
 ${Object.entries(EXIT)
@@ -246,6 +247,7 @@ export type ParsedArgs =
   | DownloadArgs
   | { kind: "demo"; argv: string[] }
   | { kind: "bench"; argv: string[] }
+  | { kind: "daemon"; argv: string[] }
   /** --help or --version: print `output` on stdout and exit 0. */
   | { kind: "exit"; output: string };
 
@@ -265,6 +267,7 @@ export async function parseArgs(
 ): Promise<ParsedArgs> {
   if (argv[0] === "demo") return { kind: "demo", argv: argv.slice(1) };
   if (argv[0] === "bench") return { kind: "bench", argv: argv.slice(1) };
+  if (argv[0] === "daemon") return { kind: "daemon", argv: argv.slice(1) };
 
   const program = new Command("parget")
     .description("Download over HTTP(S) with several connections at once; resumable and verified.")

@@ -217,7 +217,8 @@ function wholeNumber(name: string, value: string): number {
  */
 export function parseSpeed(name: string, value: string): number {
   const match = /^(\d+)([KkMm]?)$/.exec(value.trim());
-  if (!match) throw new UsageError(`option ${name} must be bytes per second (e.g. 512K), got "${value}"`);
+  if (!match)
+    throw new UsageError(`option ${name} must be bytes per second (e.g. 512K), got "${value}"`);
   const factor = match[2] === "" ? 1 : /k/i.test(match[2]!) ? 1024 : 1024 * 1024;
   const n = Number(match[1]) * factor;
   if (!Number.isSafeInteger(n)) throw new UsageError(`option ${name} is too large`);

@@ -72,12 +72,18 @@ function isId(value: unknown): value is RpcId {
  */
 export function readRequest(value: unknown): Item {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, response: errorResponse(null, RPC_ERROR.invalidRequest, "Invalid Request.") };
+    return {
+      ok: false,
+      response: errorResponse(null, RPC_ERROR.invalidRequest, "Invalid Request."),
+    };
   }
   const request = value as Record<string, unknown>;
   const id = "id" in request ? request.id : undefined;
   if (id !== undefined && !isId(id)) {
-    return { ok: false, response: errorResponse(null, RPC_ERROR.invalidRequest, "Invalid Request.") };
+    return {
+      ok: false,
+      response: errorResponse(null, RPC_ERROR.invalidRequest, "Invalid Request."),
+    };
   }
   const invalid = (message: string): Item => ({
     ok: false,

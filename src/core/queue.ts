@@ -23,31 +23,23 @@
 import type { Gid } from "./aria2.js";
 
 export type Status = "waiting" | "active" | "paused" | "complete" | "error" | "removed";
-export type QueueEvent =
-  | "start"
-  | "pause"
-  | "unpause"
-  | "remove"
-  | "complete"
-  | "fail"
-  | "requeue";
+export type QueueEvent = "start" | "pause" | "unpause" | "remove" | "complete" | "fail" | "requeue";
 
-export const TRANSITIONS: Readonly<
-  Record<Status, Partial<Readonly<Record<QueueEvent, Status>>>>
-> = {
-  waiting: { start: "active", pause: "paused", remove: "removed" },
-  active: {
-    pause: "paused",
-    remove: "removed",
-    complete: "complete",
-    fail: "error",
-    requeue: "waiting",
-  },
-  paused: { unpause: "waiting", remove: "removed" },
-  complete: {},
-  error: {},
-  removed: {},
-};
+export const TRANSITIONS: Readonly<Record<Status, Partial<Readonly<Record<QueueEvent, Status>>>>> =
+  {
+    waiting: { start: "active", pause: "paused", remove: "removed" },
+    active: {
+      pause: "paused",
+      remove: "removed",
+      complete: "complete",
+      fail: "error",
+      requeue: "waiting",
+    },
+    paused: { unpause: "waiting", remove: "removed" },
+    complete: {},
+    error: {},
+    removed: {},
+  };
 
 export const STOPPED: ReadonlySet<Status> = new Set(["complete", "error", "removed"]);
 

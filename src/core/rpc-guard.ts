@@ -145,5 +145,7 @@ function relativeDir(dir: string): string {
 /** Whether `path` is `root` or lies under it (both absolute and resolved). */
 export function isInsideOrSame(root: string, path: string): boolean {
   const inside = relative(root, path);
-  return inside === "" || (!inside.startsWith(`..${sep}`) && inside !== ".." && !isAbsolute(inside));
+  return (
+    inside === "" || (!inside.startsWith(`..${sep}`) && inside !== ".." && !isAbsolute(inside))
+  );
 }

@@ -39,7 +39,9 @@ export async function confineReal(root: string, dir?: string, out?: string): Pro
     }
     const link = await lstat(join(realParent, basename(file))).catch(() => undefined);
     if (link?.isSymbolicLink()) {
-      throw new UsageError(`out ${JSON.stringify(out)} is a symbolic link; parget does not write through links`);
+      throw new UsageError(
+        `out ${JSON.stringify(out)} is a symbolic link; parget does not write through links`,
+      );
     }
   }
   return { dir: realDir, out: lexical.out };

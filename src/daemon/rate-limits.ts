@@ -25,4 +25,7 @@ export function changeEntryRateLimit(
 ): void {}
 
 /** Changes the limit of all downloads together. */
-export function changeTotalRateLimit(_set: DownloadSet, _bytesPerSecond: number | undefined): void {}
+export function changeTotalRateLimit(
+  _set: DownloadSet,
+  _bytesPerSecond: number | undefined,
+): void {}

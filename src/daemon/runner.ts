@@ -111,14 +111,20 @@ export class Runner {
     this.#store = new Store(options.stateDir, () => this.#snapshot());
   }
 
-  /** Opens the store in `stateDir` and continues what it holds: active and waiting downloads run. */
+  /** Opens the store in `stateDir` and restores what it holds; `start()` runs it. */
   static async open(options: RunnerOptions): Promise<Runner> {
     const session = await Store.read(options.stateDir);
     const runner = new Runner(options);
     for (const stored of session?.entries ?? []) runner.#restore(stored);
     await runner.#store.save();
-    runner.#pump();
+    runner.#stopping = true;
     return runner;
+  }
+
+  /** Continues the active and waiting downloads, from their partial data. */
+  start(): void {
+    this.#stopping = false;
+    this.#pump();
   }
 
   get storePath(): string {

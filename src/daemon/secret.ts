@@ -8,7 +8,9 @@ import { dirname } from "node:path";
 import { UsageError } from "../index.js";
 
 /** Reads the secret at `path`, or makes one there if there is none. */
-export async function loadOrCreateSecret(path: string): Promise<{ secret: string; created: boolean }> {
+export async function loadOrCreateSecret(
+  path: string,
+): Promise<{ secret: string; created: boolean }> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const created = await createSecret(path);
   const info = await stat(path);

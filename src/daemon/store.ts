@@ -65,7 +65,7 @@ export class Store {
       throw new Error(`${path} is not JSON; move it away to start with an empty queue`);
     }
     const s = session as Partial<StoredSession> | null;
-    if (s?.version !== VERSION || !Array.isArray(s.entries) ) {
+    if (s?.version !== VERSION || !Array.isArray(s.entries)) {
       throw new Error(`${path} is not a parget session (version ${VERSION})`);
     }
     return s as StoredSession;
