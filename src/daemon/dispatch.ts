@@ -33,6 +33,7 @@ export interface Answer {
 interface Tally {
   unauthorized: number;
   authorized: number;
+  onAuthorized: () => void;
 }
 
 type Outcome = { result: unknown } | { error: RpcErrorBody };
@@ -46,14 +47,23 @@ export class Dispatcher {
     this.#secret = secret;
   }
 
-  /** Answers a request body; `bearer` says whether its transport already proved the secret. */
-  async answer(text: string, bearer: boolean): Promise<Answer> {
+  /**
+   * Answers a request body; `bearer` says whether its transport already proved the secret.
+   * `onAuthorized` runs as soon as a call proves it, before the method runs: a WebSocket then
+   * hears the notifications that call causes.
+   */
+  async answer(
+    text: string,
+    bearer: boolean,
+    onAuthorized: () => void = () => {},
+  ): Promise<Answer> {
     const parsed = parseBody(text);
-    const tally: Tally = { unauthorized: 0, authorized: 0 };
-    if (parsed.kind === "invalid") return { text: JSON.stringify(parsed.response), ...tally };
+    const tally: Tally = { unauthorized: 0, authorized: 0, onAuthorized };
+    if (parsed.kind === "invalid")
+      return { text: JSON.stringify(parsed.response), unauthorized: 0, authorized: 0 };
     if (parsed.kind === "single") {
       const response = await this.#item(parsed.item, bearer, tally);
-      return { text: response && JSON.stringify(response), ...tally };
+      return { text: response && JSON.stringify(response), ...counts(tally) };
     }
     const responses: RpcResponse[] = [];
     // One after another, in order: a batch that adds then moves a download means it.
@@ -63,7 +73,7 @@ export class Dispatcher {
     }
     return {
       text: responses.length > 0 ? JSON.stringify(responses) : undefined,
-      ...tally,
+      ...counts(tally),
     };
   }
 
@@ -101,6 +111,7 @@ export class Dispatcher {
         return { error: { code: RPC_ERROR.method, message: "Unauthorized" } };
       }
       tally.authorized++;
+      tally.onAuthorized();
     }
     if (!method) {
       return { error: { code: RPC_ERROR.methodNotFound, message: `No such method: ${name}` } };
@@ -123,4 +134,8 @@ function faultOf(error: unknown): RpcErrorBody {
     code: RPC_ERROR.internal,
     message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
   };
+}
+
+function counts({ unauthorized, authorized }: Tally): Pick<Answer, "unauthorized" | "authorized"> {
+  return { unauthorized, authorized };
 }

@@ -119,7 +119,7 @@ export class RpcServer {
   /** Sends a notification to every WebSocket that proved the secret. */
   notify(method: string, params: unknown[]): void {
     const text = JSON.stringify({ jsonrpc: "2.0", method, params });
-    for (const socket of this.#trusted) socket.send(text);
+    for (const socket of this.#trusted) if (socket.readyState === socket.OPEN) socket.send(text);
   }
 
   /** Stops listening and closes every connection. */
@@ -230,12 +230,11 @@ export class RpcServer {
         return;
       }
       void (async () => {
-        const answer = await this.#options.dispatcher.answer(data.toString("utf8"), bearer);
+        const answer = await this.#options.dispatcher.answer(data.toString("utf8"), bearer, () =>
+          this.#trusted.add(ws),
+        );
         if (answer.unauthorized > 0) await this.#failures.wrong(address, answer.unauthorized);
-        else if (answer.authorized > 0) {
-          this.#failures.right(address);
-          this.#trusted.add(ws);
-        }
+        else if (answer.authorized > 0) this.#failures.right(address);
         if (answer.text !== undefined && ws.readyState === ws.OPEN) ws.send(answer.text);
       })();
     });
