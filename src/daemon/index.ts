@@ -17,6 +17,7 @@ import { UsageError } from "../index.js";
 import { isInsideOrSame, isLoopbackAddress } from "../core/rpc-guard.js";
 import { Dispatcher } from "./dispatch.js";
 import { Runner, type RunnerNotification } from "./runner.js";
+import { lockStateDir } from "./lock.js";
 import { loadOrCreateSecret } from "./secret.js";
 import { RpcServer } from "./server.js";
 
@@ -66,8 +67,6 @@ export function defaultStateDir(): string {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const log = options.log ?? (() => {});
-  const host = options.host ?? DAEMON_DEFAULTS.host;
   await mkdir(options.root, { recursive: true });
   const root = await realpath(options.root);
   const stateDir = options.stateDir ?? defaultStateDir();
@@ -81,6 +80,29 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   const secretPath = join(realState, "secret");
   const { secret, created } = await loadOrCreateSecret(secretPath);
+  const unlock = await lockStateDir(realState);
+  try {
+    return await run(options, { root, realState, secretPath, secret, created, unlock });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+async function run(
+  options: DaemonOptions,
+  started: {
+    root: string;
+    realState: string;
+    secretPath: string;
+    secret: string;
+    created: boolean;
+    unlock: () => Promise<void>;
+  },
+): Promise<Daemon> {
+  const { root, realState, secretPath, secret, created, unlock } = started;
+  const log = options.log ?? (() => {});
+  const host = options.host ?? DAEMON_DEFAULTS.host;
   if (!isLoopbackAddress(host)) {
     log(
       `listening on ${host}, beyond this machine: every call needs the secret, and only the ` +
@@ -126,6 +148,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       await server?.close();
       await runner.stop();
+      await unlock();
       markStopped();
     })();
     return stopping;

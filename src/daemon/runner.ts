@@ -48,6 +48,9 @@ export type RunnerNotification =
   | { type: "start" | "pause" | "stop" | "complete" | "error"; gid: Gid }
   | { type: "verification"; gid: Gid; verification: Verification };
 
+/** Stopped downloads kept (aria2's max-download-result): the oldest results go first. */
+export const MAX_STOPPED = 1000;
+
 export interface RunnerOptions {
   /** The download root, a real path (no links). */
   root: string;
@@ -274,6 +277,7 @@ export class Runner {
       entry.errorCode = ARIA2_ERROR.removed;
       entry.errorMessage = "removed";
       this.#notify({ type: "stop", gid });
+      this.#trimStopped();
     }
     void this.#store.save().catch(() => {});
     this.#pump();
@@ -470,8 +474,18 @@ export class Runner {
       default:
         return;
     }
+    this.#trimStopped();
     void this.#store.save().catch(() => {});
     this.#pump();
+  }
+
+  /** Forgets the oldest results past MAX_STOPPED, so the store stays small for a long-lived daemon. */
+  #trimStopped(): void {
+    const extra = this.#queue.stopped.length - MAX_STOPPED;
+    for (const gid of this.#queue.stopped.slice(0, Math.max(0, extra))) {
+      this.#queue.purge(gid);
+      this.#entries.delete(gid);
+    }
   }
 
   #ended(id: number, entry: Entry): void {

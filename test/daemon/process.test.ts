@@ -58,6 +58,11 @@ function asTestDaemon(running: Running, dir: string): TestDaemon {
 type Status = Record<string, string> & { gid: string };
 
 test("it prints where it listens and the secret file, never takes the secret on argv, and stops on SIGTERM", async (t) => {
+  const server = await serve(t, {
+    files: {
+      "/held.bin": generated("held", 16 * MiB, { faults: [{ kind: "slow", rate: 256 * KiB }] }),
+    },
+  });
   const dir = await tempDir(t);
   const running = await startProcess(t, dir);
   const secretPath = path.join(dir, "state", "secret");
@@ -68,10 +73,27 @@ test("it prints where it listens and the secret file, never takes the secret on 
   const cmdline = await readFile(`/proc/${running.child.pid}/cmdline`, "utf8").catch(() => "");
   assert.ok(!cmdline.includes(running.secret), "the secret is not in the process list");
 
+  const client = await Client.open(asTestDaemon(running, dir));
+  const gid = await client.call<string>("addUri", [server.url("/held.bin")]);
+  await pollUntil(
+    async () => Number((await client.call<Status>("tellStatus", gid)).completedLength) > 0,
+    "bytes of held.bin on disk",
+    { process: running.child },
+  );
+  await client.close();
   running.child.kill("SIGTERM");
   const { code } = await waitForExit(running.child, 10_000);
   assert.equal(code, 0);
   assert.match(running.stdout(), /stopped; downloads resume at the next start/);
+  // Still active in the store, so the next start continues it; its partial data is kept.
+  const session = JSON.parse(await readFile(path.join(dir, "state", "session.json"), "utf8")) as {
+    entries: { gid: string; status: string }[];
+  };
+  assert.deepEqual(
+    session.entries.map((e) => [e.gid, e.status]),
+    [[gid, "active"]],
+  );
+  await readFile(path.join(dir, "root", "held.bin.parget.state"));
 });
 
 test("a SIGKILL loses no entry; the restarted daemon resumes the active download from its data", async (t) => {

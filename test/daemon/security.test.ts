@@ -299,3 +299,14 @@ test("listening beyond loopback says so, and still needs the secret and an allow
   const noSecret = await ask(`localhost:${d.daemon.port}`, []);
   assert.equal(rpc(noSecret).error?.message, "Unauthorized");
 });
+
+test("one daemon per state directory; a stopped one lets the next in", async (t) => {
+  const d = await startTestDaemon(t);
+  await assert.rejects(
+    startDaemon({ root: d.root, stateDir: d.stateDir, port: 0 }),
+    /another parget daemon/,
+  );
+  await d.daemon.stop();
+  const next = await startDaemon({ root: d.root, stateDir: d.stateDir, port: 0 });
+  await next.stop();
+});
