@@ -16,6 +16,7 @@ export type {
   DownloadEvent,
   DownloadResult,
   VerifiedDigest,
+  LaneProgress,
   SetEvent,
   SetResult,
   SetSummary,

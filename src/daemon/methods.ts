@@ -170,6 +170,21 @@ export const METHODS: readonly Method[] = [
     run: (ctx, p) => ctx.runner.verification(gid(ctx, p)) ?? null,
   },
   {
+    // Per connection, what aria2 cannot say: its range, speed, steals, races and reconnects.
+    name: "parget.tellConnections",
+    run: (ctx, p) =>
+      ctx.runner.lanes(gid(ctx, p)).map((l) => ({
+        lane: String(l.lane),
+        state: l.state,
+        range: l.range && l.range.map((n) => wireNumber(n)),
+        position: l.position === null ? null : wireNumber(l.position),
+        downloadSpeed: wireNumber(l.bytesPerSecond),
+        steals: String(l.steals),
+        races: String(l.races),
+        reconnects: String(l.reconnects),
+      })),
+  },
+  {
     name: "parget.getDaemonInfo",
     run: (ctx) => ({
       version: VERSION,

@@ -15,6 +15,7 @@ import {
   parseHttpUrl,
   redactUrl,
   type DownloadResult,
+  type LaneProgress,
   type SetEvent,
 } from "../index.js";
 import {
@@ -75,6 +76,8 @@ interface Entry {
   errorCode?: number;
   errorMessage?: string;
   verification?: Verification;
+  /** Its connections, from the last progress event of the run in progress. */
+  lanes: LaneProgress[];
   /** The set's id for the run in progress, from add() until it has ended. */
   run?: number;
 }
@@ -144,6 +147,7 @@ export class Runner {
       completedLength: stored.completedLength,
       speed: 0,
       connections: 0,
+      lanes: [],
       ...(stored.errorCode === undefined ? {} : { errorCode: stored.errorCode }),
       ...(stored.errorMessage === undefined ? {} : { errorMessage: stored.errorMessage }),
       ...(stored.verification === undefined ? {} : { verification: stored.verification }),
@@ -215,6 +219,7 @@ export class Runner {
       completedLength: 0,
       speed: 0,
       connections: 0,
+      lanes: [],
     };
     this.#entries.set(gid, entry);
     this.#queue.add(gid, position as number | undefined);
@@ -346,6 +351,11 @@ export class Runner {
     return this.#entries.get(gid)!.options;
   }
 
+  /** Its connections while it runs (none otherwise). */
+  lanes(gid: Gid): readonly LaneProgress[] {
+    return this.#entries.get(gid)!.lanes;
+  }
+
   verification(gid: Gid): Verification | undefined {
     return this.#entries.get(gid)!.verification;
   }
@@ -458,6 +468,7 @@ export class Runner {
         entry.totalLength = event.size;
         entry.speed = event.bytesPerSecond;
         entry.connections = event.activeConnections;
+        entry.lanes = event.lanes ?? [];
         return;
       case "done":
       case "skipped":
@@ -494,6 +505,7 @@ export class Runner {
     delete entry.run;
     entry.speed = 0;
     entry.connections = 0;
+    entry.lanes = [];
     if (this.#runs.size === 0) {
       const idle = this.#idle;
       this.#idle = [];

@@ -84,6 +84,22 @@ test("pause keeps the partial data, unpause resumes from it; notifications for e
     async () => Number((await client.call<Status>("tellStatus", gid)).completedLength) >= 256 * KiB,
     "256 KiB on disk",
   );
+  // Each connection, as aria2 cannot show it: its range, speed, steals, races, reconnects.
+  const lanes = await client.raw<Record<string, unknown>[]>("parget.tellConnections", gid);
+  assert.equal(lanes.length, 2);
+  for (const lane of lanes) {
+    assert.deepEqual(Object.keys(lane).sort(), [
+      "downloadSpeed",
+      "lane",
+      "position",
+      "races",
+      "range",
+      "reconnects",
+      "state",
+      "steals",
+    ]);
+  }
+  assert.ok(lanes.some((l) => Array.isArray(l.range) && l.state === "receiving"));
   assert.equal(await client.call("pause", gid), gid);
   await client.next("onDownloadPause", gid);
   assert.equal((await client.call<Status>("tellStatus", gid)).status, "paused");
