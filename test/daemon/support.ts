@@ -60,10 +60,13 @@ export class Client {
   #waiters: { match: (n: Notification) => boolean; resolve: (n: Notification) => void }[] = [];
 
   readonly secret: string;
+  readonly errors: unknown[] = [];
 
   constructor(port: number, secret: string) {
     this.secret = secret;
     this.aria2 = new Aria2({ host: "127.0.0.1", port, secret, path: "/jsonrpc" });
+    // A daemon killed under it errors the socket; the tests that kill one expect that.
+    this.aria2.on("error", (error: unknown) => this.errors.push(error));
     for (const name of [
       "onDownloadStart",
       "onDownloadPause",
