@@ -139,6 +139,7 @@ async function run(
       ? {}
       : { maxHostConnections: options.maxHostConnections }),
     notify,
+    log,
   });
 
   let stopping: Promise<void> | undefined;

@@ -62,6 +62,8 @@ export interface RunnerOptions {
   maxConnections?: number;
   maxHostConnections?: number;
   notify: (notification: RunnerNotification) => void;
+  /** Where the runner's own lines go (a store that cannot be written). */
+  log?: (line: string) => void;
 }
 
 interface Entry {
@@ -89,6 +91,8 @@ export class Runner {
   readonly #set: DownloadSet;
   readonly #store: Store;
   readonly #notify: (n: RunnerNotification) => void;
+  readonly #log: (line: string) => void;
+  #storeFailing = false;
   /** Set ids of runs in progress, to their downloads. */
   readonly #runs = new Map<number, Gid>();
   /** Downloads between being picked and their set.add(): their paths are being checked. */
@@ -102,6 +106,7 @@ export class Runner {
   private constructor(options: RunnerOptions) {
     this.root = options.root;
     this.#notify = options.notify;
+    this.#log = options.log ?? (() => {});
     this.#defaults = options.global;
     this.#global = options.global;
     this.#set = new DownloadSet({
@@ -236,6 +241,29 @@ export class Runner {
     return gid;
   }
 
+  /**
+   * Writes the change to the store without waiting. A write that fails (a full disk) leaves the
+   * previous file whole; the next change writes everything again, so it is said once, not lost.
+   */
+  #persist(): void {
+    this.#store.save().then(
+      () => {
+        if (this.#storeFailing) this.#log(`the queue is saved again in ${this.#store.path}`);
+        this.#storeFailing = false;
+      },
+      (error: unknown) => this.#storeFailed(error),
+    );
+  }
+
+  #storeFailed(error: unknown): void {
+    if (this.#storeFailing) return;
+    this.#storeFailing = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#log(
+      `cannot save the queue (${reason}); the last saved one stays, and every change retries`,
+    );
+  }
+
   #newGid(): Gid {
     for (;;) {
       const gid = gidFromBytes(randomBytes(8));
@@ -284,7 +312,7 @@ export class Runner {
       this.#notify({ type: "stop", gid });
       this.#trimStopped();
     }
-    void this.#store.save().catch(() => {});
+    this.#persist();
     this.#pump();
   }
 
@@ -294,7 +322,7 @@ export class Runner {
       throw new UsageError("how must be POS_SET, POS_CUR or POS_END");
     }
     const at = this.#queue.changePosition(gid, pos as number, how as PositionHow);
-    void this.#store.save().catch(() => {});
+    this.#persist();
     this.#pump();
     return at;
   }
@@ -320,7 +348,7 @@ export class Runner {
     if (entry.run !== undefined && options["max-download-limit"] !== undefined) {
       changeEntryRateLimit(this.#set, entry.run, settings.rateLimit || undefined);
     }
-    void this.#store.save().catch(() => {});
+    this.#persist();
   }
 
   changeGlobalOption(input: unknown): void {
@@ -380,7 +408,7 @@ export class Runner {
   removeResult(gid: Gid): void {
     this.#queue.purge(gid);
     this.#entries.delete(gid);
-    void this.#store.save().catch(() => {});
+    this.#persist();
   }
 
   view(gid: Gid): EntryView {
@@ -444,7 +472,7 @@ export class Runner {
       this.#runs.set(id, gid);
     } catch (error) {
       if (this.#queue.status(gid) === "active") this.#failed(entry, error);
-      void this.#store.save().catch(() => {});
+      this.#persist();
       this.#pump();
     } finally {
       this.#launching.delete(gid);
@@ -461,7 +489,7 @@ export class Runner {
         entry.path = event.path;
         entry.totalLength = event.size;
         entry.completedLength = event.resumedBytes;
-        void this.#store.save().catch(() => {});
+        this.#persist();
         return;
       case "progress":
         entry.completedLength = event.bytes;
@@ -486,7 +514,7 @@ export class Runner {
         return;
     }
     this.#trimStopped();
-    void this.#store.save().catch(() => {});
+    this.#persist();
     this.#pump();
   }
 
@@ -563,7 +591,7 @@ export class Runner {
     this.#stopping = true;
     this.#set.cancel();
     if (this.#runs.size > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
-    await this.#store.save().catch(() => {});
+    await this.#store.save().catch((error: unknown) => this.#storeFailed(error));
     await this.#store.flush();
     await this.#set.close();
   }

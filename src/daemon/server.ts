@@ -25,6 +25,13 @@ export const RPC_PATH = "/jsonrpc";
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Sockets open at once, HTTP and WebSocket together. */
 export const MAX_CONNECTIONS = 64;
+/**
+ * Wrong-secret answers held back at once. Past this, they are refused at once and their
+ * connection closed: slowed guesses never fill the connections the right secret needs.
+ */
+export const MAX_HELD_FAILURES = 16;
+/** A WebSocket that reads no notifications is closed once this much waits for it. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
 
 export interface RpcServerOptions {
   host: string;
@@ -48,8 +55,13 @@ class Failures {
     this.#log = log;
   }
 
-  /** Counts `n` wrong secrets from `address`; resolves when the answer may be sent. */
-  async wrong(address: string, n: number): Promise<void> {
+  #held = 0;
+
+  /**
+   * Counts `n` wrong secrets from `address`; resolves when the answer may be sent: "late" after
+   * the delay, or "now" with too many answers held already (the caller closes the connection).
+   */
+  async wrong(address: string, n: number): Promise<"late" | "now"> {
     const count = (this.#inARow.get(address) ?? 0) + n;
     this.#inARow.set(address, count);
     const before = this.total;
@@ -61,7 +73,14 @@ class Failures {
     ) {
       this.#log(`wrong or missing secret from ${address} (${this.total} so far)`);
     }
-    await delay(failureDelayMs(count));
+    if (this.#held >= MAX_HELD_FAILURES) return "now";
+    this.#held++;
+    try {
+      await delay(failureDelayMs(count));
+    } finally {
+      this.#held--;
+    }
+    return "late";
   }
 
   right(address: string): void {
@@ -119,7 +138,11 @@ export class RpcServer {
   /** Sends a notification to every WebSocket that proved the secret. */
   notify(method: string, params: unknown[]): void {
     const text = JSON.stringify({ jsonrpc: "2.0", method, params });
-    for (const socket of this.#trusted) if (socket.readyState === socket.OPEN) socket.send(text);
+    for (const socket of this.#trusted) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (socket.bufferedAmount > MAX_BUFFERED) socket.terminate();
+      else socket.send(text);
+    }
   }
 
   /** Stops listening and closes every connection. */
@@ -181,7 +204,7 @@ export class RpcServer {
     const bearer = this.#bearer(req);
     if (bearer === false) {
       req.resume();
-      await this.#failures.wrong(address, 1);
+      if ((await this.#failures.wrong(address, 1)) === "now") return busy(res);
       res.setHeader("www-authenticate", "Bearer");
       return plain(res, 401, "wrong secret");
     }
@@ -191,8 +214,9 @@ export class RpcServer {
       return plain(res, 413, `bodies are at most ${MAX_MESSAGE_BYTES} bytes`);
     }
     const answer = await this.#options.dispatcher.answer(body, bearer === true);
-    if (answer.unauthorized > 0) await this.#failures.wrong(address, answer.unauthorized);
-    else if (answer.authorized > 0) this.#failures.right(address);
+    if (answer.unauthorized > 0) {
+      if ((await this.#failures.wrong(address, answer.unauthorized)) === "now") return busy(res);
+    } else if (answer.authorized > 0) this.#failures.right(address);
     if (answer.text === undefined) return plain(res, 204, "");
     res.writeHead(200, { "content-type": "application/json" }).end(answer.text);
   }
@@ -233,12 +257,22 @@ export class RpcServer {
         const answer = await this.#options.dispatcher.answer(data.toString("utf8"), bearer, () =>
           this.#trusted.add(ws),
         );
-        if (answer.unauthorized > 0) await this.#failures.wrong(address, answer.unauthorized);
-        else if (answer.authorized > 0) this.#failures.right(address);
+        if (answer.unauthorized > 0) {
+          if ((await this.#failures.wrong(address, answer.unauthorized)) === "now") {
+            ws.terminate();
+            return;
+          }
+        } else if (answer.authorized > 0) this.#failures.right(address);
         if (answer.text !== undefined && ws.readyState === ws.OPEN) ws.send(answer.text);
       })();
     });
   }
+}
+
+/** Too many wrong secrets waiting already: refused now, and the connection closed. */
+function busy(res: ServerResponse): void {
+  res.setHeader("connection", "close");
+  plain(res, 429, "too many wrong secrets at once; try again later");
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

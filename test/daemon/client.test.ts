@@ -224,3 +224,47 @@ test("batches, system.multicall, listings, and clear errors for what parget does
     /cannot be set over RPC/,
   );
 });
+
+test("pauseAll, unpauseAll, forcePause, forceRemove, getUris, changeOption, session calls and shutdown", async (t) => {
+  const server = await serve(t, {
+    files: {
+      "/h1.bin": generated("h1", 16 * MiB, { faults: slow }),
+      "/h2.bin": generated("h2", 64 * KiB),
+    },
+  });
+  const d = await startTestDaemon(t);
+  const client = await Client.open(d);
+  const h1 = await client.call<string>("addUri", [server.url("/h1.bin")]);
+  await client.next("onDownloadStart", h1);
+  assert.equal(await client.call("pauseAll"), "OK");
+  await client.next("onDownloadPause", h1);
+  const h2 = await client.call<string>("addUri", [server.url("/h2.bin")], {}, 0);
+  assert.equal(await client.call("forcePause", h2), h2);
+  // While it waits, its options change; the new name is where it is saved.
+  assert.equal(await client.call("changeOption", h2, { out: "renamed.bin" }), "OK");
+  assert.deepEqual(await client.call("getUris", h2), [
+    { uri: server.url("/h2.bin"), status: "waiting" },
+  ]);
+  assert.deepEqual(
+    (await client.call<Status[]>("tellWaiting", 0, 5, ["gid", "status"])).map((s) => [
+      s.gid,
+      s.status,
+    ]),
+    // Added at position 0: ahead of the paused one.
+    [
+      [h2, "paused"],
+      [h1, "paused"],
+    ],
+  );
+  server.setFaults("/h1.bin", []);
+  assert.equal(await client.call("unpauseAll"), "OK");
+  await client.next("onDownloadComplete", h2);
+  await client.next("onDownloadComplete", h1);
+  await assertContent(path.join(d.root, "renamed.bin"), "h2", 64 * KiB);
+  await assert.rejects(client.call("forceRemove", h1), /cannot remove while complete/);
+  const { sessionId } = await client.call<{ sessionId: string }>("getSessionInfo");
+  assert.match(sessionId, /^[0-9a-f]{40}$/);
+  assert.equal(await client.call("saveSession"), "OK");
+  assert.equal(await client.call("shutdown"), "OK");
+  await d.daemon.stopped;
+});

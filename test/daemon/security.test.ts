@@ -310,3 +310,25 @@ test("one daemon per state directory; a stopped one lets the next in", async (t)
   const next = await startDaemon({ root: d.root, stateDir: d.stateDir, port: 0 });
   await next.stop();
 });
+
+test("many wrong secrets at once: some are held back, the rest refused at once; the right one gets in meanwhile", async (t) => {
+  const d = await startTestDaemon(t);
+  let pending = 0;
+  const guesses = Array.from({ length: 24 }, async () => {
+    pending++;
+    try {
+      return (await request(d, { body: call("aria2.getVersion", ["token:guess"]) })).status;
+    } finally {
+      pending--;
+    }
+  });
+  const right = rpc(
+    await request(d, { body: call("aria2.getVersion", [`token:${d.daemon.secret}`]) }),
+  );
+  assert.equal(typeof (right.result as { version: string }).version, "string");
+  assert.ok(pending > 0, "the right secret was answered while wrong ones were still held");
+  const statuses = await Promise.all(guesses);
+  // Held ones answer 200 with JSON-RPC's Unauthorized; the rest are refused with 429.
+  assert.ok(statuses.includes(429), `statuses: ${statuses.join(",")}`);
+  assert.ok(statuses.filter((s) => s === 200).length <= 16);
+});
