@@ -104,7 +104,20 @@ export const METHODS: readonly Method[] = [
   },
   { name: "aria2.getFiles", run: (ctx, p) => filesOf(ctx.runner.view(gid(ctx, p))) },
   { name: "aria2.getUris", run: (ctx, p) => urisOf(ctx.runner.view(gid(ctx, p))) },
-  unsupported("aria2.getServers", "per-server reports"),
+  {
+    // aria2's per-file list of connections (AriaNg's connections view), from parget's lanes.
+    name: "aria2.getServers",
+    run: (ctx, p) => {
+      const g = gid(ctx, p);
+      if (ctx.runner.statusOf(g) !== "active") throw new RpcFault(`GID ${g} is not active`);
+      const uri = ctx.runner.view(g).uris[0]!;
+      const servers = ctx.runner
+        .lanes(g)
+        .filter((l) => l.range !== null)
+        .map((l) => ({ uri, currentUri: uri, downloadSpeed: wireNumber(l.bytesPerSecond) }));
+      return [{ index: "1", servers }];
+    },
+  },
   {
     name: "aria2.getOption",
     run: (ctx, p) => {

@@ -100,6 +100,12 @@ test("pause keeps the partial data, unpause resumes from it; notifications for e
     ]);
   }
   assert.ok(lanes.some((l) => Array.isArray(l.range) && l.state === "receiving"));
+  const [servers] = await client.call<{ index: string; servers: { uri: string }[] }[]>(
+    "getServers",
+    gid,
+  );
+  assert.equal(servers!.index, "1");
+  assert.ok(servers!.servers.every((s) => s.uri === server.url("/p.bin")));
   assert.equal(await client.call("pause", gid), gid);
   await client.next("onDownloadPause", gid);
   assert.equal((await client.call<Status>("tellStatus", gid)).status, "paused");
@@ -262,6 +268,7 @@ test("pauseAll, unpauseAll, forcePause, forceRemove, getUris, changeOption, sess
   await client.next("onDownloadComplete", h1);
   await assertContent(path.join(d.root, "renamed.bin"), "h2", 64 * KiB);
   await assert.rejects(client.call("forceRemove", h1), /cannot remove while complete/);
+  await assert.rejects(client.call("getServers", h1), /is not active/);
   const { sessionId } = await client.call<{ sessionId: string }>("getSessionInfo");
   assert.match(sessionId, /^[0-9a-f]{40}$/);
   assert.equal(await client.call("saveSession"), "OK");
