@@ -7,13 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import {
-  ChecksumMismatchError,
   DownloadSet,
-  HttpStatusError,
-  PargetError,
   UsageError,
   parseHttpUrl,
-  redactUrl,
   type DownloadResult,
   type LaneProgress,
   type SetEvent,
@@ -23,7 +19,6 @@ import {
   ENTRY_OPTIONS,
   GLOBAL_OPTIONS,
   findGid,
-  aria2ErrorCode,
   entrySettings,
   gidFromBytes,
   globalSettings,
@@ -35,6 +30,7 @@ import {
 import { plannedPath, type EntryView, type Verification } from "../core/aria2-status.js";
 import { Queue, QueueError, STOPPED, type PositionHow, type Status } from "../core/queue.js";
 import { confine } from "../core/rpc-guard.js";
+import { completedWith, entryOf, failedWith, newEntry, storedOf, type Entry } from "./entry.js";
 import { confineReal } from "./paths.js";
 import {
   RATE_LIMITS_ENFORCED,
@@ -64,24 +60,6 @@ export interface RunnerOptions {
   notify: (notification: RunnerNotification) => void;
   /** Where the runner's own lines go (a store that cannot be written). */
   log?: (line: string) => void;
-}
-
-interface Entry {
-  gid: Gid;
-  uris: string[];
-  options: Aria2Options;
-  path: string | null;
-  totalLength: number | null;
-  completedLength: number;
-  speed: number;
-  connections: number;
-  errorCode?: number;
-  errorMessage?: string;
-  verification?: Verification;
-  /** Its connections, from the last progress event of the run in progress. */
-  lanes: LaneProgress[];
-  /** The set's id for the run in progress, from add() until it has ended. */
-  run?: number;
 }
 
 export class Runner {
@@ -143,20 +121,7 @@ export class Runner {
   }
 
   #restore(stored: StoredEntry): void {
-    const entry: Entry = {
-      gid: stored.gid,
-      uris: stored.uris,
-      options: stored.options,
-      path: stored.path,
-      totalLength: stored.totalLength,
-      completedLength: stored.completedLength,
-      speed: 0,
-      connections: 0,
-      lanes: [],
-      ...(stored.errorCode === undefined ? {} : { errorCode: stored.errorCode }),
-      ...(stored.errorMessage === undefined ? {} : { errorMessage: stored.errorMessage }),
-      ...(stored.verification === undefined ? {} : { verification: stored.verification }),
-    };
+    const entry = entryOf(stored);
     this.#entries.set(entry.gid, entry);
     if (STOPPED.has(stored.status)) {
       this.#queue.addStopped(entry.gid, stored.status as "complete" | "error" | "removed");
@@ -170,22 +135,7 @@ export class Runner {
     const order = [...this.#queue.active, ...this.#queue.waiting, ...this.#queue.stopped];
     return {
       version: 1,
-      entries: order.map((gid) => {
-        const e = this.#entries.get(gid)!;
-        const stored: StoredEntry = {
-          gid,
-          uris: e.uris,
-          options: e.options,
-          status: this.#queue.status(gid)!,
-          path: e.path,
-          totalLength: e.totalLength,
-          completedLength: e.completedLength,
-        };
-        if (e.errorCode !== undefined) stored.errorCode = e.errorCode;
-        if (e.errorMessage !== undefined) stored.errorMessage = e.errorMessage;
-        if (e.verification !== undefined) stored.verification = e.verification;
-        return stored;
-      }),
+      entries: order.map((gid) => storedOf(this.#entries.get(gid)!, this.#queue.status(gid)!)),
     };
   }
 
@@ -215,17 +165,7 @@ export class Runner {
       throw new UsageError("position must be a whole number of at least 0");
     }
     const gid = this.#newGid();
-    const entry: Entry = {
-      gid,
-      uris: [url],
-      options,
-      path: null,
-      totalLength: null,
-      completedLength: 0,
-      speed: 0,
-      connections: 0,
-      lanes: [],
-    };
+    const entry = newEntry(gid, url, options);
     this.#entries.set(gid, entry);
     this.#queue.add(gid, position as number | undefined);
     try {
@@ -542,42 +482,19 @@ export class Runner {
   }
 
   #completed(entry: Entry, result: DownloadResult): void {
-    entry.path = result.path;
-    entry.totalLength = result.size;
-    entry.completedLength = result.size;
-    entry.verification = {
-      status: result.verified.length > 0 ? "verified" : "unverified",
-      digests: result.verified.map((d) => ({
-        algorithm: d.algorithm,
-        source: d.source,
-        expected: d.hex,
-        actual: d.hex,
-      })),
-    };
+    completedWith(entry, result);
     // Finished while a pause or remove was on its way: the file is whole all the same, and a
     // rerun finds it in the ledger; its status stays what the client asked.
     if (this.#queue.status(entry.gid) !== "active") return;
     this.#queue.apply(entry.gid, "complete");
-    this.#notify({ type: "verification", gid: entry.gid, verification: entry.verification });
+    this.#notify({ type: "verification", gid: entry.gid, verification: entry.verification! });
     this.#notify({ type: "complete", gid: entry.gid });
   }
 
   #failed(entry: Entry, error: unknown): void {
-    const code = error instanceof PargetError ? error.code : undefined;
-    const status = error instanceof HttpStatusError ? error.status : undefined;
-    entry.errorCode = aria2ErrorCode(code, status);
-    entry.errorMessage = redactMessage(error);
+    failedWith(entry, error);
     this.#queue.apply(entry.gid, "fail");
-    if (error instanceof ChecksumMismatchError) {
-      entry.verification = {
-        status: "mismatch",
-        digests: error.mismatches.map((m) => ({
-          algorithm: m.algorithm,
-          source: m.source,
-          expected: m.expected,
-          actual: m.actual,
-        })),
-      };
+    if (entry.verification?.status === "mismatch") {
       this.#notify({ type: "verification", gid: entry.gid, verification: entry.verification });
     }
     this.#notify({ type: "error", gid: entry.gid });
@@ -613,10 +530,4 @@ export class Runner {
   async save(): Promise<void> {
     await this.#store.save();
   }
-}
-
-/** An error as one line for errorMessage; messages of parget's errors already hide credentials. */
-function redactMessage(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0]!;
-  return redactUrl(String(error));
 }
