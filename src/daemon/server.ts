@@ -17,6 +17,7 @@ import {
   originAllowed,
   type OriginPolicy,
 } from "../core/rpc-guard.js";
+import { UsageError } from "../index.js";
 import type { Dispatcher } from "./dispatch.js";
 import { secretMatches } from "./secret.js";
 
@@ -117,9 +118,20 @@ export class RpcServer {
   static async listen(options: RpcServerOptions): Promise<RpcServer> {
     const server = new RpcServer(options);
     await new Promise<void>((resolve, reject) => {
-      server.#server.once("error", reject);
+      server.#server.once("error", (error: NodeJS.ErrnoException) => {
+        const where = `${options.host} port ${options.port}`;
+        if (error.code === "EADDRINUSE") {
+          reject(new UsageError(`${where} is taken by another program; choose another --port`));
+        } else if (error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
+          reject(new UsageError(`cannot listen on ${where}: ${error.code}`));
+        } else {
+          reject(error);
+        }
+      });
       server.#server.listen(options.port, options.host, () => {
-        server.#server.off("error", reject);
+        server.#server.removeAllListeners("error");
+        // Past the start, a server error (out of file descriptors) is said, not fatal.
+        server.#server.on("error", (error) => options.log(`server error: ${error.message}`));
         resolve();
       });
     });
