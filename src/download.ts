@@ -485,6 +485,7 @@ export class Download {
       bytes: planner?.writtenBytes ?? 0,
       size,
       activeConnections: transfer?.activeConnections ?? 0,
+      lanes: transfer?.lanes() ?? [],
     }));
     this.#emit({
       type: "start",

@@ -27,6 +27,24 @@ export interface DownloadResult {
   skipped: boolean;
 }
 
+/** One connection (lane) of a download, as a progress event shows it. */
+export interface LaneProgress {
+  lane: number;
+  /** Its state in the lane table (docs/architecture.md): idle, requesting, receiving, backoff... */
+  state: string;
+  /** The segment it works on, [start, end) in file offsets; null between segments. */
+  range: [number, number] | null;
+  /** How far into `range` bytes have been received and claimed. */
+  position: number | null;
+  bytesPerSecond: number;
+  /** Segments it took from another lane's unfetched tail. */
+  steals: number;
+  /** Segments it raced a slower lane for (hedges). */
+  races: number;
+  /** Times its connection was replaced for being far slower than the others. */
+  reconnects: number;
+}
+
 export type DownloadEvent =
   | {
       type: "start";
@@ -50,6 +68,8 @@ export type DownloadEvent =
       bytesPerSecond: number;
       etaSeconds: number | null;
       activeConnections: number;
+      /** Each connection: its range, speed, steals, races and reconnects. */
+      lanes?: LaneProgress[];
     }
   | {
       type: "retry";

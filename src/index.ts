@@ -17,6 +17,7 @@ export type {
   DownloadEvent,
   DownloadResult,
   VerifiedDigest,
+  LaneProgress,
   SetEvent,
   SetResult,
   SetSummary,

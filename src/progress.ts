@@ -1,10 +1,11 @@
 /** Periodic progress events: bytes on disk, a smoothed speed, and the time left. */
-import type { DownloadEvent } from "./events.js";
+import type { DownloadEvent, LaneProgress } from "./events.js";
 
 interface Sample {
   bytes: number;
   size: number | null;
   activeConnections: number;
+  lanes?: LaneProgress[];
 }
 
 /** Weight of the newest interval in the smoothed speed: responsive, yet steady enough to read. */
@@ -43,7 +44,7 @@ export class Progress {
   }
 
   #tick(): void {
-    const { bytes, size, activeConnections } = this.#sample();
+    const { bytes, size, activeConnections, lanes } = this.#sample();
     const now = performance.now();
     const seconds = (now - this.#lastAt) / 1000;
     if (seconds > 0) {
@@ -64,6 +65,7 @@ export class Progress {
       bytesPerSecond: this.#speed,
       etaSeconds,
       activeConnections,
+      ...(lanes === undefined ? {} : { lanes }),
     });
   }
 }

@@ -100,7 +100,15 @@ export interface SetOptions extends Omit<
 /** What one file may set for itself; `dir` is taken relative to the set's `dir`. */
 export type EntryOptions = Pick<
   DownloadOptions,
-  "output" | "dir" | "checksums" | "headers" | "connections" | "chunkSize" | "signal" | "rateLimit"
+  | "output"
+  | "dir"
+  | "checksums"
+  | "headers"
+  | "connections"
+  | "chunkSize"
+  | "signal"
+  | "rateLimit"
+  | "overwrite"
 >;
 
 interface Entry {
@@ -244,6 +252,14 @@ export class DownloadSet {
     const result = summarize(outcomes, performance.now() - this.#started);
     this.#emit({ type: "summary", summary: result.summary });
     return result;
+  }
+
+  /**
+   * Forgets which final path an ended download took, so that adding the same file again (a
+   * daemon resuming a paused download) may take it; while it runs, its path stays its own.
+   */
+  release(id: number): void {
+    for (const [path, holder] of this.#claims) if (holder === id) this.#claims.delete(path);
   }
 
   /** Closes the set's connections (those of a transport the caller gave stay the caller's). */

@@ -7,7 +7,7 @@
 import { setMaxListeners } from "node:events";
 import type { Transport } from "./io/transport.js";
 import type { PartialFile } from "./io/files.js";
-import type { DownloadEvent } from "./events.js";
+import type { DownloadEvent, LaneProgress } from "./events.js";
 import type { RangePlanner, Segment, TailAdvice } from "./core/planner.js";
 import type { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { HttpStatusError, NetworkError, type PargetError } from "./errors.js";
@@ -60,6 +60,9 @@ const batchSize = (lanes: number): number =>
 const IDLE_RECHECK_MS = 100;
 /** How often the adaptive connection count is fed the bytes received. */
 const RAMP_SAMPLE_MS = 50;
+/** Lane states in which a lane holds a segment. */
+const WORKING: ReadonlySet<LaneState> = new Set(["requesting", "receiving", "backoff", "draining"]);
+
 /** How often the lanes' speeds are reviewed for a connection to replace. */
 const REVIEW_MS = 250;
 /** Weight of the newest request in the smoothed request latency. */
@@ -153,6 +156,8 @@ export class Transfer implements LaneHost {
   #received = 0;
   /** How often each lane's connection was replaced for slowness. */
   readonly #replacements = new Map<number, number>();
+  /** Each lane's latest segment, and how many it stole or raced for (progress events show them). */
+  readonly #laneWork = new Map<number, { segment: Segment; steals: number; races: number }>();
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -309,8 +314,10 @@ export class Transfer implements LaneHost {
   }
 
   next(lane: Lane): Segment | undefined {
+    const ends = new Map(this.planner.active.map((s) => [s, s.end]));
     const segment = this.planner.next(this.#advice(lane.index));
     if (!segment) return undefined;
+    this.#count(lane.index, segment, ends);
     this.#stopOvertaken();
     if (!this.#owners.has(segment)) {
       this.#owners.set(segment, lane.index);
@@ -318,6 +325,35 @@ export class Transfer implements LaneHost {
       this.speeds.forget(lane.index);
     }
     return segment;
+  }
+
+  /** A steal shrinks another segment's end; a race hands out a segment another lane started. */
+  #count(lane: number, segment: Segment, endsBefore: Map<Segment, number>): void {
+    const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0 };
+    work.segment = segment;
+    const owner = this.#owners.get(segment);
+    if (owner !== undefined && owner !== lane) work.races++;
+    else if ([...endsBefore].some(([s, end]) => s !== segment && s.end < end)) work.steals++;
+    this.#laneWork.set(lane, work);
+  }
+
+  /** Each lane now, for progress events. */
+  lanes(): LaneProgress[] {
+    const now = this.clock.now();
+    return this.#lanes.map((lane, index) => {
+      const work = this.#laneWork.get(index);
+      const busy = work !== undefined && WORKING.has(lane.state);
+      return {
+        lane: index,
+        state: lane.state,
+        range: busy ? [work.segment.start, work.segment.end] : null,
+        position: busy ? work.segment.claimed : null,
+        bytesPerSecond: (this.speeds.of(index, now) ?? 0) * 1000,
+        steals: work?.steals ?? 0,
+        races: work?.races ?? 0,
+        reconnects: this.#replacements.get(index) ?? 0,
+      };
+    });
   }
 
   async idle(): Promise<void> {

@@ -89,7 +89,7 @@ function secondsToMs(arg: string): number {
 }
 
 /** Bytes per second, as a size (`512K`, `10M`, `1.5MiB`); 0 for no limit. */
-function rate(arg: string): number {
+export function rate(arg: string): number {
   return /^\s*0+(\.0*)?\s*$/.test(arg) ? 0 : parseSize(arg);
 }
 
@@ -228,6 +228,7 @@ const HELP_AFTER = `
 Commands:
   demo [options]           race 1 connection against 8 on a local throttled server
   bench [options] [url]    sweep chunk sizes and connection counts; recommend a setting
+  daemon [options]         keep a download queue, driven over aria2's JSON-RPC
 
 Exit status (with several files, the highest status among them):
 ${Object.entries(EXIT)
@@ -265,6 +266,7 @@ export type ParsedArgs =
   | DownloadArgs
   | { kind: "demo"; argv: string[] }
   | { kind: "bench"; argv: string[] }
+  | { kind: "daemon"; argv: string[] }
   /** --help or --version: print `output` on stdout and exit 0. */
   | { kind: "exit"; output: string };
 
@@ -284,6 +286,7 @@ export async function parseArgs(
 ): Promise<ParsedArgs> {
   if (argv[0] === "demo") return { kind: "demo", argv: argv.slice(1) };
   if (argv[0] === "bench") return { kind: "bench", argv: argv.slice(1) };
+  if (argv[0] === "daemon") return { kind: "daemon", argv: argv.slice(1) };
 
   const program = new Command("parget")
     .description("Download over HTTP(S) with several connections at once; resumable and verified.")

@@ -53,6 +53,10 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     const { runBench } = await import("./bench.js");
     return runBench(args.argv, signal);
   }
+  if (args.kind === "daemon") {
+    const { runDaemon } = await import("./daemon.js");
+    return runDaemon(args.argv, signal);
+  }
 
   const reporter = createReporter(args, { stdout, stderr });
   // Collecting garbage is the process's business, so the CLI, not the library, decides it.

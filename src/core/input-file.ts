@@ -142,7 +142,7 @@ function applyOption({ entry, lineOf, checksumLine }: Open, text: string, line: 
  * A path inside the directory it is taken from, with `./` and empty segments dropped ("" for the
  * directory itself). `\` and drive letters are refused too: on Windows they would lead out.
  */
-function relativePath(value: string): string {
+export function relativePath(value: string): string {
   if (value === "") throw new UsageError("is empty");
   if (value.includes("\0")) throw new UsageError("contains a NUL character");
   if (value.includes("\\"))
@@ -161,7 +161,7 @@ function relativePath(value: string): string {
   return segments.join("/");
 }
 
-function connectionCount(value: string): number {
+export function connectionCount(value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new UsageError(`expected a positive whole number, got ${quote(value)}`);
