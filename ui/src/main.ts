@@ -106,7 +106,14 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
   const [samples, setSamples] = useState<Sample[]>([]);
   const [notice, setNotice] = useState("");
   const [failure, setFailure] = useState("");
-  const state = useRef({ downloads, verifications, selected, session: "", refreshQueued: false });
+  const state = useRef({
+    downloads,
+    verifications,
+    selected,
+    session: "",
+    refreshQueued: false,
+    ticks: 0,
+  });
   state.current.downloads = downloads;
   state.current.verifications = verifications;
   state.current.selected = selected;
@@ -181,8 +188,20 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
       before.filter((d) => d.status === "active").length === now.length &&
       now.every((d) => before.some((b) => b.gid === d.gid && b.status === "active"));
     setDownloads(before.map((d) => byGid.get(d.gid) ?? d));
-    if (!sameActive) queueRefresh();
-    const speed = Number((stat as Record<string, string>).downloadSpeed);
+    // aria2 notifies no add, move or purge: other clients' changes show in the counts, and a
+    // full refresh every 10 s catches a reorder.
+    const counts = stat as Record<string, string>;
+    const known = (s: Download["status"][]) => before.filter((d) => s.includes(d.status)).length;
+    state.current.ticks += 1;
+    if (
+      !sameActive ||
+      Number(counts.numWaiting) !== known(["waiting", "paused"]) ||
+      Number(counts.numStopped) !== known(["complete", "error", "removed"]) ||
+      state.current.ticks % 10 === 0
+    ) {
+      queueRefresh();
+    }
+    const speed = Number(counts.downloadSpeed);
     setGlobal((g) => ({ ...g, speed }));
     if (Array.isArray(connections))
       setLanes((connections as Record<string, unknown>[]).map(laneFromWire));

@@ -94,6 +94,17 @@ export function readForm(v: Record<Fields, string>): {
 
 /** Which field the daemon's error message is about, by the option it names. */
 export function fieldOfMessage(message: string): Fields {
+  const named = /^([a-z-]+):/.exec(message)?.[1];
+  const byName: Record<string, Fields> = {
+    out: "out",
+    dir: "dir",
+    checksum: "checksum",
+    header: "header",
+    split: "split",
+    "max-connection-per-server": "split",
+    "max-download-limit": "limit",
+  };
+  if (named !== undefined && byName[named] !== undefined) return byName[named];
   const m = message.toLowerCase();
   if (/\bchecksum|digest/.test(m)) return "checksum";
   if (/\bheader/.test(m)) return "header";

@@ -28,16 +28,16 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
   const working = lanes.filter((l) => l.range !== null);
   const typical = median(working.map((l) => l.speed));
   const x = (offset: number): number => (offset / total) * 1000;
-  const doneWidth = x(download.done);
+  const height = 20 + working.length * 10;
   return html`<figure class="rangemap" data-lanes=${working.length}>
     <svg
-      viewBox="0 0 1000 ${24 + working.length * 10}"
+      viewBox="0 0 1000 ${height}"
+      style=${{ height: `${height * 1.5}px` }}
       preserveAspectRatio="none"
       role="img"
       aria-label=${`${bytes(download.done)} of ${bytes(total)} written; ${working.length} connections at work`}
     >
       <rect class="rm-bg" x="0" y="0" width="1000" height="16" />
-      <rect class="rm-done" x="0" y="0" width=${doneWidth} height="4" />
       ${working.map((l, i) => {
         const [start, end] = l.range!;
         const at = l.position ?? start;
@@ -45,7 +45,7 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
         return html`<g key=${l.lane}>
           <rect
             x=${x(start)}
-            y="4"
+            y="2"
             width=${Math.max(1, x(end) - x(start))}
             height="12"
             fill=${color}
@@ -53,7 +53,7 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
           />
           <rect
             x=${x(start)}
-            y="4"
+            y="2"
             width=${Math.max(0, x(at) - x(start))}
             height="12"
             fill=${color}
@@ -69,43 +69,45 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
       })}
     </svg>
     <figcaption>
-      <span class="legend"
-        ><i class="sw rm-done-sw"></i> ${bytes(download.done)} written in all (top line)</span
-      >
-      <span class="legend"><i class="sw faint"></i> a range still to fetch</span>
+      <span>${bytes(download.done)} of ${bytes(total)} written.</span>
+      <span class="legend"><i class="sw solid"></i> received by its connection</span>
+      <span class="legend"><i class="sw faint"></i> still to fetch in its range</span>
+      <span class="legend"><i class="sw rm-bg-sw"></i> written earlier, or not yet given out</span>
     </figcaption>
-    <table class="lanes">
-      <caption class="sr-only">
-        Connections
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Conn.</th>
-          <th scope="col">State</th>
-          <th scope="col">Range</th>
-          <th scope="col">Speed</th>
-          <th scope="col">Steals</th>
-          <th scope="col">Races</th>
-          <th scope="col">Reconn.</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${lanes.map((l) => {
-          const slow = l.range !== null && typical > 0 && l.speed < typical / 4;
-          return html`<tr key=${l.lane} class=${slow ? "slow" : ""}>
-            <td>
-              <i class="sw" style=${{ background: LANE_COLORS[l.lane % LANE_COLORS.length] }}></i>
-              ${l.lane}
-            </td>
-            <td>${l.state}${slow ? html` <strong class="warn">slow</strong>` : ""}</td>
-            <td>${l.range ? `${bytes(l.range[0])} – ${bytes(l.range[1])}` : "–"}</td>
-            <td>${bytes(l.speed)}/s</td>
-            <td>${l.steals}</td>
-            <td>${l.races}</td>
-            <td>${l.reconnects}</td>
-          </tr>`;
-        })}
-      </tbody>
-    </table>
+    <div class="table-scroll">
+      <table class="lanes">
+        <caption class="sr-only">
+          Connections
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Conn.</th>
+            <th scope="col">State</th>
+            <th scope="col">Range</th>
+            <th scope="col">Speed</th>
+            <th scope="col">Steals</th>
+            <th scope="col">Races</th>
+            <th scope="col">Reconn.</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${lanes.map((l) => {
+            const slow = l.range !== null && typical > 0 && l.speed < typical / 4;
+            return html`<tr key=${l.lane} class=${slow ? "slow" : ""}>
+              <td>
+                <i class="sw" style=${{ background: LANE_COLORS[l.lane % LANE_COLORS.length] }}></i>
+                ${l.lane}
+              </td>
+              <td>${l.state}${slow ? html` <strong class="warn">slow</strong>` : ""}</td>
+              <td>${l.range ? `${bytes(l.range[0])} – ${bytes(l.range[1])}` : "–"}</td>
+              <td>${bytes(l.speed)}/s</td>
+              <td>${l.steals}</td>
+              <td>${l.races}</td>
+              <td>${l.reconnects}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>
   </figure>`;
 }
