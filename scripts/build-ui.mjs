@@ -1,4 +1,4 @@
-// Builds the web interface into dist/ui/: one script and one stylesheet, named by content hash
+// Builds the web interface into dist/www/: one script and one stylesheet, named by content hash
 // (the daemon serves them as immutable), and the page naming them. Everything is bundled here,
 // nothing is fetched at run time: the page's Content-Security-Policy is `default-src 'self'`.
 import { build } from "esbuild";
@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 
-const out = "dist/ui";
+const out = "dist/www";
 await rm(out, { recursive: true, force: true });
 const result = await build({
   entryPoints: { app: "ui/src/main.ts" },

@@ -1,6 +1,6 @@
 /**
  * The web interface, served on the daemon's own origin: its built files (scripts/build-ui.mjs
- * writes them to dist/ui/), and its login (session.ts). The page is a client of the public RPC
+ * writes them to dist/www/), and its login (session.ts). The page is a client of the public RPC
  * like any other; what it adds here is only how a browser proves the secret without keeping it.
  *
  *   GET  /                 the page (no-cache), or a plain note when the UI was not built
@@ -44,9 +44,9 @@ interface Asset {
 
 let loaded: Promise<Map<string, Asset> | undefined> | undefined;
 
-/** dist/ui beside the bundled CLI (dist/parget.mjs), or beside the compiled tree (dist/src/daemon). */
+/** dist/www beside the bundled CLI (dist/parget.mjs), or beside the compiled tree (dist/src/daemon). */
 async function load(): Promise<Map<string, Asset> | undefined> {
-  for (const relative of ["./ui/", "../../ui/"]) {
+  for (const relative of ["./www/", "../../www/"]) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     const names = await readdir(dir, { recursive: true }).catch(() => undefined);
     if (names === undefined || !names.includes("index.html")) continue;

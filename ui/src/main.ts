@@ -18,7 +18,8 @@ import {
   type Verification,
 } from "./model.js";
 import { Rpc, RpcError, type ConnectionState } from "./rpc.js";
-import { AddForm, fieldOfMessage, type AddRequest, type FieldErrors } from "./views/add.js";
+import { fieldOfMessage, type AddRequest, type FieldErrors } from "./form.js";
+import { AddForm } from "./views/add.js";
 import { Chart, type Sample } from "./views/chart.js";
 import { Details } from "./views/details.js";
 import { Limits } from "./views/limits.js";
