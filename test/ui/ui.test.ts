@@ -403,7 +403,7 @@ test("at 360 px every action is reachable; screenshots of the main views", async
       () => Number(document.querySelector(".rangemap")?.getAttribute("data-lanes")) >= 3,
     );
     await page.waitForFunction(
-      () => Number(document.querySelector(".chart")?.getAttribute("data-samples")) >= 3,
+      () => Number(document.querySelector(".chart")?.getAttribute("data-samples")) >= 6,
     );
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };

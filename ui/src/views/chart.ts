@@ -57,6 +57,8 @@ export function Chart({ samples, names }: { samples: Sample[]; names: Record<str
           ],
           axes: [axis, { ...axis, size: 70, values: (_u, vals) => vals.map((v) => rate(v)) }],
           legend: { live: false },
+          // Speeds from zero, so a small wobble does not look like a collapse.
+          scales: { y: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] } },
         },
         data,
         el,
