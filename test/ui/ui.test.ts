@@ -171,6 +171,16 @@ test("a checksum mismatch shows the expected and actual digests; a match shows v
   assert.match(await digests.innerText(), new RegExp(smallSha));
   // aria2's error code for a checksum failure; the CLI exits 6 for the same.
   assert.match(await page.locator('[data-field="error"]').innerText(), /code 32/);
+
+  // Retry: the same URL and options as a new download (which fails the same way), the old
+  // result cleared.
+  await row(page, bad).locator('button[data-action="retry"]').click();
+  await row(page, bad).waitFor({ state: "detached" });
+  const again = await gidOf(page, "a.bin");
+  assert.notEqual(again, bad);
+  await page.locator(`li[data-gid="${again}"][data-status="error"]`).waitFor();
+  const options = await d.rpc<Record<string, string>>("aria2.getOption", again);
+  assert.equal(options.checksum, `sha-256=${wrong}`);
 });
 
 test("bad input is reported at the field it concerns, by the page and by the daemon", async (t) => {
