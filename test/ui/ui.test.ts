@@ -427,3 +427,23 @@ test("at 360 px every action is reachable; screenshots of the main views", async
   const darkPhone = await openPage(t, browser, d, { width: 360, height: 740, colorScheme: "dark" });
   await shoot(darkPhone, "phone-dark");
 });
+
+test("the range map shows a slow connection and the steal that relieves it", async (t) => {
+  // Every other connection crawls: the fast one finishes its half, then takes the slow one's tail.
+  const server = await serve(t, {
+    files: { "/uneven.bin": { content: { seed: "uneven", size: 8 * MiB } } },
+    rates: [1 * MiB, 32 * KiB],
+  });
+  const d = await startDaemonProcess(t);
+  const page = await openPage(t, browser, d);
+  await addThroughForm(page, { uris: server.url("/uneven.bin"), split: "2" });
+  const gid = await gidOf(page, "uneven.bin");
+  await page.locator(`li[data-gid="${gid}"][data-status="active"]`).waitFor();
+  await row(page, gid).locator('button[data-action="details"]').click();
+  await page.locator(".lanes tr.slow").first().waitFor();
+  await page.locator(".rangemap .rm-taken").first().waitFor();
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page
+    .locator("section.details")
+    .screenshot({ path: path.join(SCREENSHOTS, "range-map-steal.png") });
+});

@@ -65,6 +65,11 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
             height="6"
             fill=${color}
           />
+          ${
+            l.steals + l.races > 0
+              ? html`<rect class="rm-taken" x=${x(start) - 3} y="0" width="6" height="16" />`
+              : ""
+          }
         </g>`;
       })}
     </svg>
@@ -73,6 +78,9 @@ export function RangeMap({ download, lanes }: { download: Download; lanes: Lane[
       <span class="legend"><i class="sw solid"></i> received by its connection</span>
       <span class="legend"><i class="sw faint"></i> still to fetch in its range</span>
       <span class="legend"><i class="sw rm-bg-sw"></i> written earlier, or not yet given out</span>
+      <span class="legend"
+        ><i class="sw rm-taken-sw"></i> a connection that has stolen or raced a range</span
+      >
     </figcaption>
     <div class="table-scroll">
       <table class="lanes">
