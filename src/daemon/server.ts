@@ -20,6 +20,7 @@ import {
 import { UsageError } from "../index.js";
 import type { Dispatcher } from "./dispatch.js";
 import { secretMatches } from "./secret.js";
+import { serveUi, sessionAuthorized } from "./assets.js";
 
 export const RPC_PATH = "/jsonrpc";
 /** A request body or WebSocket message: addUri with headers and options is a few KiB. */
@@ -179,7 +180,8 @@ export class RpcServer {
   /** The secret from `Authorization: Bearer`: true if right, false if wrong, undefined if none. */
   #bearer(req: IncomingMessage): boolean | undefined {
     const header = req.headers.authorization;
-    if (header === undefined) return undefined;
+    // The web interface's session cookie (assets.ts) counts as the secret proved.
+    if (header === undefined) return sessionAuthorized(req, this.#options.secret) || undefined;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match !== null && secretMatches(this.#options.secret, match[1]);
   }
@@ -196,6 +198,7 @@ export class RpcServer {
     }
     const path = (req.url ?? "/").split("?")[0];
     if (path !== RPC_PATH) {
+      if (await serveUi(req, res, path ?? "/", this.#options.secret)) return;
       if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return home(res);
       return plain(res, 404, "not found");
     }
