@@ -38,5 +38,6 @@ export function defaultTransport(
     ca: caCertificates,
     insecure,
     proxyFor: (url) => proxyFor(url, process.env, proxy),
+    ...(onReceived ? { onReceived } : {}),
   });
 }

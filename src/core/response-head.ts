@@ -1,8 +1,9 @@
 /**
  * A strict parser for the head of an HTTP/1.x response, for the fast transport's hot path. It
- * accepts a small subset: a status line `HTTP/1.1 NNN reason`, CRLF line ends, `name: value`
- * headers with token names, exactly one Content-Length, no Transfer-Encoding, and a head of at
- * most MAX_HEAD_BYTES. Anything else is "odd": the caller hands the request to undici, which
+ * accepts a small subset: a status line `HTTP/1.x NNN reason` with a final status whose body
+ * Content-Length frames, CRLF line ends, `name: value` headers with token names and printable
+ * values, exactly one Content-Length, no Transfer-Encoding, a 206's Content-Range (if any) equal
+ * to its length, and a head of at most MAX_HEAD_BYTES. Anything else is "odd": the caller hands the request to undici, which
  * stays the reference (tested differentially against it in test/core/response-head.test.ts).
  * Pure: bytes in, a verdict out.
  */
@@ -54,8 +55,13 @@ export function headEnd(bytes: Uint8Array, length = bytes.length, from = 0): num
   return -1;
 }
 
-/** Statuses the fast path serves; redirects, errors and 1xx go to undici. */
-const FAST_STATUSES = new Set([200, 206, 416]);
+/**
+ * Statuses whose body Content-Length frames. 1xx (interim answers before the real one), 204 and
+ * 304 (no body whatever the headers say) go to undici.
+ */
+function framedByLength(status: number): boolean {
+  return status >= 200 && status !== 204 && status !== 304;
+}
 
 /**
  * Parses the head at the start of bytes[0, length). "incomplete" until CRLFCRLF is seen (or
@@ -85,7 +91,7 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
   if (!statusLine) return { kind: "odd", reason: "status line" };
   const minor = statusLine[1] === "1" ? 1 : 0;
   const status = Number(statusLine[2]);
-  if (!FAST_STATUSES.has(status)) return { kind: "odd", reason: `status ${status}` };
+  if (!framedByLength(status)) return { kind: "odd", reason: `status ${status}` };
   if (lines.length - 1 > MAX_HEADERS) return { kind: "odd", reason: "too many headers" };
   const headers: Record<string, string> = {};
   let contentLength: string | undefined;
@@ -114,10 +120,12 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
     return { kind: "odd", reason: "no valid Content-Length" };
   }
   const length_ = Number(contentLength);
-  if (status === 206) {
+  // A 206 without Content-Range (multipart/byteranges) is framed all the same; the engine
+  // refuses it. One whose Content-Range disagrees with its length is a framing doubt.
+  if (status === 206 && headers["content-range"] !== undefined) {
     const range = parseContentRange(headers["content-range"]);
     if (!range || "unsatisfied" in range || range.end - range.start + 1 !== length_) {
-      return { kind: "odd", reason: "Content-Range does not frame the body" };
+      return { kind: "odd", reason: "Content-Range disagrees with Content-Length" };
     }
   }
   const connection = (headers["connection"] ?? "").toLowerCase().split(/[\t ]*,[\t ]*/);

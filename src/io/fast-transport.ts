@@ -3,9 +3,11 @@
  * The request is written by hand; each socket read lands in the connection's small ring buffer
  * (net's `onread` with a caller buffer: no allocation per read, and the ring stays in cache) and
  * is handed to the reader as a view of it. The head is parsed by core/response-head.ts, strictly;
- * the body is framed by Content-Length. Anything outside that subset (a proxy, a redirect, an
- * error status, chunked, an odd head) is sent again through `fallback` (undici), the reference,
- * so the engine sees one Transport. A connection is closed whenever in doubt: a body cut short or
+ * the body is framed by Content-Length, whatever the status (a redirect or an error is answered
+ * here too: sending it again would double the server's requests). Anything outside that subset
+ * (a proxy, chunked, no length, an odd head) goes to `fallback` (undici), the reference: an odd
+ * head's request is sent again there, and its origin is undici's from then on. The engine sees
+ * one Transport. A connection is closed whenever in doubt: a body cut short or
  * cancelled, bytes beyond the body, data while idle.
  *
  * A chunk handed over is the reader's until it asks for the next one (transport.ts): then its
@@ -28,6 +30,8 @@ export interface FastTransportOptions {
   insecure?: boolean;
   /** The proxy for a URL, or null to connect directly: proxied requests go to the fallback. */
   proxyFor?: (url: URL) => URL | null;
+  /** Sees the size of every chunk received, as the undici transport's hook does. */
+  onReceived?: (bytes: number) => void;
   /** Bytes of each connection's ring buffer. @default 512 KiB */
   ringBytes?: number;
 }
@@ -80,8 +84,18 @@ class Connection {
     null;
   #phase: "head" | "body" = "head";
 
-  constructor(url: URL, tlsOptions: { ca?: string[]; insecure?: boolean }, ringBytes: number) {
+  /** Settles once the socket has closed. */
+  readonly closed: Promise<void>;
+  readonly #onReceived: (bytes: number) => void;
+
+  constructor(
+    url: URL,
+    tlsOptions: { ca?: string[]; insecure?: boolean },
+    ringBytes: number,
+    onReceived: (bytes: number) => void,
+  ) {
     this.origin = url.origin;
+    this.#onReceived = onReceived;
     this.#ring = Buffer.allocUnsafeSlow(ringBytes);
     this.#region = this.#ring;
     const onread = {
@@ -103,6 +117,7 @@ class Connection {
           ...(tlsOptions.insecure ? { rejectUnauthorized: false } : {}),
         })
       : netConnect({ host: hostname, port, onread, noDelay: true });
+    this.closed = new Promise((resolve) => this.socket.once("close", () => resolve()));
     this.socket.on("error", (error) => this.#die(error));
     this.socket.on("close", () =>
       this.#die(undiciError("other side closed", "UND_ERR_SOCKET", "SocketError")),
@@ -198,6 +213,7 @@ class Connection {
   }
 
   #deliver(chunk: Uint8Array, span: Span | null): void {
+    this.#onReceived(chunk.length);
     const entry = { chunk, span };
     if (span) this.#live.push(span);
     const reader = this.#reader;
@@ -345,6 +361,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.insecure ? { insecure: true } : {}),
   };
+  const onReceived = options.onReceived ?? (() => {});
   const connections = new Map<number, Connection>();
   /** Lanes whose last request went to the fallback: its connection closes before ours opens. */
   const delegated = new Set<number>();
@@ -363,7 +380,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
   }
 
   function open(url: URL, lane: number): Connection {
-    const connection = new Connection(url, tlsOptions, ringBytes);
+    const connection = new Connection(url, tlsOptions, ringBytes, onReceived);
     connections.set(lane, connection);
     if (!firstConnections.has(url.origin)) {
       firstConnections.set(
@@ -383,8 +400,10 @@ export function createFastTransport(options: FastTransportOptions): Transport {
   }
 
   async function delegate(request: TransportRequest): Promise<TransportResponse> {
-    connections.get(request.lane)?.destroy();
+    const connection = connections.get(request.lane);
     connections.delete(request.lane);
+    connection?.destroy();
+    await connection?.closed;
     delegated.add(request.lane);
     return fallback.get(request);
   }
@@ -396,8 +415,11 @@ export function createFastTransport(options: FastTransportOptions): Transport {
     const { url, lane, signal } = request;
     let connection = connections.get(lane);
     if (!connection?.reusable || connection.origin !== url.origin) {
+      // A lane never holds two connections, not even while the old one closes.
       connection?.destroy();
-      connection = open(url, lane);
+      await connection?.closed;
+      connection = connections.get(lane);
+      if (!connection?.reusable || connection.origin !== url.origin) connection = open(url, lane);
     }
     const reused = connection.used;
     const onAbort = (): void => connection.destroy();
