@@ -17,7 +17,10 @@ export interface ResponseHead {
   status: number;
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
   minor: 0 | 1;
-  /** Names in lower case; repeated headers joined with ", ", as the undici transport does. */
+  /**
+   * Names in lower case; values without leading whitespace; repeated headers joined with ", ":
+   * as the undici transport gives them.
+   */
   headers: Record<string, string>;
   /** Bytes of the body, from Content-Length. */
   contentLength: number;
@@ -93,7 +96,8 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
   const status = Number(statusLine[2]);
   if (!framedByLength(status)) return { kind: "odd", reason: `status ${status}` };
   if (lines.length - 1 > MAX_HEADERS) return { kind: "odd", reason: "too many headers" };
-  const headers: Record<string, string> = {};
+  // A Map: a header named "constructor" or "__proto__" must not meet Object's own properties.
+  const fields = new Map<string, string>();
   let contentLength: string | undefined;
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n]!;
@@ -106,16 +110,18 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
       if (!isValueByte(line.charCodeAt(i))) return { kind: "odd", reason: "header value" };
     }
     const name = line.slice(0, colon).toLowerCase();
-    const value = line.slice(colon + 1).replace(/^[\t ]+|[\t ]+$/g, "");
+    // Leading whitespace goes, trailing stays: undici (llhttp) keeps it, and it is the reference.
+    const value = line.slice(colon + 1).replace(/^[\t ]+/, "");
     if (name === "content-length") {
       if (contentLength !== undefined) return { kind: "odd", reason: "two Content-Lengths" };
       contentLength = value;
     }
     if (name === "transfer-encoding") return { kind: "odd", reason: "Transfer-Encoding" };
     if (name === "upgrade") return { kind: "odd", reason: "Upgrade" };
-    const previous = headers[name];
-    headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+    const previous = fields.get(name);
+    fields.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
+  const headers: Record<string, string> = Object.fromEntries(fields);
   if (contentLength === undefined || !/^\d{1,15}$/.test(contentLength)) {
     return { kind: "odd", reason: "no valid Content-Length" };
   }
