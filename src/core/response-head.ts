@@ -33,6 +33,7 @@ export interface ResponseHead {
 export type HeadVerdict =
   { kind: "incomplete" } | { kind: "head"; head: ResponseHead } | { kind: "odd"; reason: string };
 
+const PREFIX = "HTTP/1.";
 const CR = 13;
 const LF = 10;
 
@@ -71,6 +72,10 @@ function framedByLength(status: number): boolean {
  * "odd" once the head outgrows MAX_HEAD_BYTES).
  */
 export function parseResponseHead(bytes: Uint8Array, length = bytes.length): HeadVerdict {
+  // Not HTTP/1.x from the first bytes: no need to wait for the rest.
+  for (let i = 0; i < Math.min(length, PREFIX.length); i++) {
+    if (bytes[i] !== PREFIX.charCodeAt(i)) return { kind: "odd", reason: "not HTTP/1.x" };
+  }
   const end = headEnd(bytes, Math.min(length, MAX_HEAD_BYTES));
   if (end < 0) {
     return length >= MAX_HEAD_BYTES

@@ -118,7 +118,14 @@ class Connection {
         })
       : netConnect({ host: hostname, port, onread, noDelay: true });
     this.closed = new Promise((resolve) => this.socket.once("close", () => resolve()));
-    this.socket.on("error", (error) => this.#die(error));
+    // As undici reports a connection lost: the engine reads a body cut short by this code.
+    this.socket.on("error", (error) =>
+      this.#die(
+        Object.assign(undiciError(error.message, "UND_ERR_SOCKET", "SocketError"), {
+          cause: error,
+        }),
+      ),
+    );
     this.socket.on("close", () =>
       this.#die(undiciError("other side closed", "UND_ERR_SOCKET", "SocketError")),
     );
@@ -326,7 +333,8 @@ class Connection {
     if (this.#onHead) {
       const onHead = this.#onHead;
       this.#onHead = null;
-      onHead({ error });
+      // Part of a head, then the end: undici, the reference, says what it was.
+      onHead(this.#headLength > 0 ? { odd: "a head cut short" } : { error });
     }
     if (complete || this.#failure) return;
     this.#failure = error;
