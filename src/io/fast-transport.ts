@@ -337,7 +337,16 @@ class Connection {
       onHead(this.#headLength > 0 ? { odd: "a head cut short" } : { error });
     }
     if (complete || this.#failure) return;
-    this.#failure = error;
+    // A body up to the close that stopped short: undici names its length as the culprit.
+    this.#failure =
+      this.#phase === "body" && !this.#keepAlive && error.message !== "response cancelled"
+        ? undiciError(
+            "Response body length does not match content-length header",
+            "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+            "ResponseContentLengthMismatchError",
+          )
+        : error;
+    error = this.#failure;
     const reader = this.#reader;
     this.#reader = null;
     reader?.fail(error);
