@@ -118,12 +118,15 @@ class Connection {
         })
       : netConnect({ host: hostname, port, onread, noDelay: true });
     this.closed = new Promise((resolve) => this.socket.once("close", () => resolve()));
-    // As undici reports a connection lost: the engine reads a body cut short by this code.
+    // Mid-body, as undici reports a connection lost (the engine reads a body cut short by this
+    // code); before, as it is (a certificate refused must say so).
     this.socket.on("error", (error) =>
       this.#die(
-        Object.assign(undiciError(error.message, "UND_ERR_SOCKET", "SocketError"), {
-          cause: error,
-        }),
+        this.#phase === "body"
+          ? Object.assign(undiciError(error.message, "UND_ERR_SOCKET", "SocketError"), {
+              cause: error,
+            })
+          : error,
       ),
     );
     this.socket.on("close", () =>
