@@ -11,9 +11,10 @@
  * cancelled, bytes beyond the body, data while idle.
  *
  * A chunk handed over is the reader's until it asks for the next one (transport.ts): then its
- * bytes in the ring may be read over. While no reader waits the socket is paused; TLS still
- * delivers the records it has already decrypted after a pause, so chunks queue (the backlog)
- * instead of being dropped.
+ * bytes in the ring may be read over. While no reader waits, chunks queue in the ring until it
+ * is nearly full, then the socket is paused; TLS still delivers the records it has already
+ * decrypted after a pause, so they queue too (the backlog, in buffers of their own once the ring
+ * is full) instead of being dropped.
  */
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, rootCertificates } from "node:tls";
@@ -39,6 +40,8 @@ export interface FastTransportOptions {
 /** A read is given at least this much room in the ring, or a buffer of its own. */
 const MIN_READ = 16 * 1024;
 const OVERFLOW_READ = 64 * 1024;
+/** Chunks queue in the ring while no reader waits, until less than this is left free. */
+const PAUSE_BELOW = 128 * 1024;
 
 /** An error shaped as undici's, so the engine reads it the same way (http.ts, lane.ts). */
 function undiciError(message: string, code: string, name: string): Error {
@@ -234,11 +237,27 @@ class Connection {
       return;
     }
     this.#queue.push(entry);
-    this.#paused = true;
+    // The ring is the backlog: reading on costs nothing until it is nearly full (pausing and
+    // resuming a socket are system calls); then the socket pauses and TCP slows the server.
+    const [start, end] = this.#freeRun();
+    if (end - start < PAUSE_BELOW) this.#paused = true;
   }
 
   /** Where the next read lands: the larger free run of the ring, or a buffer of its own. */
   #nextRegion(): Buffer {
+    const [start, end] = this.#freeRun();
+    if (end - start < MIN_READ) {
+      this.#regionStart = -1;
+      this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
+    } else {
+      this.#regionStart = start;
+      this.#region = this.#ring.subarray(start, end);
+    }
+    return this.#region;
+  }
+
+  /** The larger free run of the ring: after the newest span, or before the oldest. */
+  #freeRun(): [number, number] {
     const ring = this.#ring;
     const first = this.#live[0];
     const last = this.#live[this.#live.length - 1];
@@ -251,14 +270,7 @@ class Connection {
         [start, end] = after >= first.start ? [last.end, ring.length] : [0, first.start];
       } else [start, end] = [last.end, first.start];
     }
-    if (end - start < MIN_READ) {
-      this.#regionStart = -1;
-      this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
-    } else {
-      this.#regionStart = start;
-      this.#region = ring.subarray(start, end);
-    }
-    return this.#region;
+    return [start, end];
   }
 
   /** Returns false to pause the socket: a chunk waits with no reader. */
