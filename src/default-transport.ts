@@ -6,6 +6,7 @@ import type { DownloadOptions, NormalizedOptions } from "./options.js";
 import { normalizeOptions } from "./options.js";
 import { createUndiciTransport, type Transport } from "./io/transport.js";
 import { proxyFor } from "./core/proxy.js";
+import { createFastTransport } from "./io/fast-transport.js";
 
 /** What the default transport is built from; `onReceived` sees the size of every chunk received. */
 export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
@@ -24,7 +25,16 @@ export function defaultTransport(
   { caCertificates, insecure, proxy }: NormalizedOptions,
   onReceived?: (bytes: number) => void,
 ): Transport {
-  return createUndiciTransport({
+  const undici = createUndiciTransport({
+    ca: caCertificates,
+    insecure,
+    proxyFor: (url) => proxyFor(url, process.env, proxy),
+    ...(onReceived ? { onReceived } : {}),
+  });
+  // Experimental until it is the default: range requests over raw sockets (io/fast-transport.ts).
+  if (process.env["PARGET_TRANSPORT"] !== "fast") return undici;
+  return createFastTransport({
+    fallback: undici,
     ca: caCertificates,
     insecure,
     proxyFor: (url) => proxyFor(url, process.env, proxy),

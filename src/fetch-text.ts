@@ -53,7 +53,8 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
               `${redactUrl(target)} is larger than ${MAX_TEXT_BYTES / 1024 / 1024} MiB`,
             );
           }
-          chunks.push(chunk);
+          // A copy: the transport may reuse a chunk's memory once the next is asked for.
+          chunks.push(Buffer.from(chunk));
         }
         return Buffer.concat(chunks).toString("utf8");
       },

@@ -74,7 +74,7 @@ async function reasonOf(
   const timer = setTimeout(() => response.cancel(), Math.min(REASON_TIMEOUT_MS, idleTimeoutMs));
   try {
     for await (const chunk of response.body) {
-      chunks.push(chunk);
+      chunks.push(Buffer.from(chunk));
       size += chunk.length;
       if (size >= MAX_REASON_BODY) break;
     }

@@ -15,7 +15,8 @@ import type { SequentialAlgorithm } from "./integrity/frontier-hasher.js";
 export const WHOLE_FILE_MAX = 1024 * 1024;
 
 /**
- * Reads the body of an answer carrying bytes [0, size): its chunks, kept as they came (no copy);
+ * Reads the body of an answer carrying bytes [0, size): its chunks, copied (a transport may reuse
+ * their memory);
  * `onBytes` sees the count so far. A body longer or shorter than announced is a retryable bad
  * response.
  */
@@ -33,7 +34,7 @@ export async function receiveWhole(
           retryable: true,
         });
       }
-      chunks.push(chunk);
+      chunks.push(Buffer.from(chunk));
       at += chunk.length;
       onBytes(at);
     }

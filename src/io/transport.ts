@@ -25,7 +25,10 @@ export interface TransportResponse {
   status: number;
   /** Header names in lower case; repeated headers joined with ", " (set-cookie aside). */
   headers: Record<string, string>;
-  /** The body; the engine either drains it or calls `cancel()`. */
+  /**
+   * The body; the engine either drains it or calls `cancel()`. A chunk is the reader's only until
+   * it asks for the next one: a transport may then reuse its memory (copy what you keep).
+   */
   body: AsyncIterable<Uint8Array>;
   /** Stop receiving the body and free the connection. */
   cancel(): void;
@@ -72,7 +75,9 @@ interface Lane {
  * The default transport: one undici dispatcher with one TCP/TLS connection per lane, so the engine
  * knows exactly how many connections are open and can replace a lane's connection on its own.
  */
-export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+export function createUndiciTransport(
+  options: UndiciTransportOptions = {},
+): Transport & { retire(lane: number): Promise<void> } {
   const tls: buildConnector.BuildOptions = {
     ...(options.ca?.length ? { ca: [...rootCertificates, ...options.ca] } : {}),
     ...(options.insecure ? { rejectUnauthorized: false } : {}),
@@ -235,6 +240,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       );
     },
 
+    /** Closes one lane's connection (the fast transport takes the lane back). */
+    async retire(index) {
+      const lane = lanes.get(index);
+      if (!lane) return;
+      lanes.delete(index);
+      await retire(lane);
+    },
+
     async close() {
       // Warm-ups still waiting for a first connection give up now.
       closed = true;
@@ -247,7 +260,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
 }
 
 /** Why no response came: the server was not reached, did not answer, or does not speak HTTP. */
-function beforeResponse(error: unknown, request: TransportRequest): PargetError {
+export function beforeResponse(error: unknown, request: TransportRequest): PargetError {
   const { host } = request.url;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "UND_ERR_HEADERS_TIMEOUT") {

@@ -1,0 +1,544 @@
+/**
+ * The fast transport: range requests over plain `net`/`tls` sockets, one per lane, kept alive.
+ * The request is written by hand; each socket read lands in the connection's small ring buffer
+ * (net's `onread` with a caller buffer: no allocation per read, and the ring stays in cache) and
+ * is handed to the reader as a view of it. The head is parsed by core/response-head.ts, strictly;
+ * the body is framed by Content-Length, whatever the status (a redirect or an error is answered
+ * here too: sending it again would double the server's requests). Anything outside that subset
+ * (a proxy, chunked, no length, an odd head) goes to `fallback` (undici), the reference: an odd
+ * head's request is sent again there, and its origin is undici's from then on. The engine sees
+ * one Transport. A connection is closed whenever in doubt: a body cut short or
+ * cancelled, bytes beyond the body, data while idle.
+ *
+ * A chunk handed over is the reader's until it asks for the next one (transport.ts): then its
+ * bytes in the ring may be read over. While no reader waits, chunks queue in the ring until it
+ * is nearly full, then the socket is paused; TLS still delivers the records it has already
+ * decrypted after a pause, so they queue too (the backlog, in buffers of their own once the ring
+ * is full) instead of being dropped.
+ */
+import { connect as netConnect, isIP, type Socket } from "node:net";
+import { connect as tlsConnect, rootCertificates } from "node:tls";
+import { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "../core/response-head.js";
+import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
+import { beforeResponse } from "./transport.js";
+
+export interface FastTransportOptions {
+  /** Everything outside the fast subset goes here; it stays the reference. */
+  fallback: Transport & { retire?(lane: number): Promise<void> };
+  /** Extra CA certificates (PEM), trusted besides the system's. */
+  ca?: string[];
+  /** Skip certificate verification (--insecure). @default false */
+  insecure?: boolean;
+  /** The proxy for a URL, or null to connect directly: proxied requests go to the fallback. */
+  proxyFor?: (url: URL) => URL | null;
+  /** Sees the size of every chunk received, as the undici transport's hook does. */
+  onReceived?: (bytes: number) => void;
+  /** Bytes of each connection's ring buffer. @default 512 KiB */
+  ringBytes?: number;
+}
+
+/** A read is given at least this much room in the ring, or a buffer of its own. */
+const MIN_READ = 16 * 1024;
+const OVERFLOW_READ = 64 * 1024;
+/** Chunks queue in the ring while no reader waits, until less than this is left free. */
+const PAUSE_BELOW = 128 * 1024;
+
+/** An error shaped as undici's, so the engine reads it the same way (http.ts, lane.ts). */
+function undiciError(message: string, code: string, name: string): Error {
+  return Object.assign(new Error(message), { code, name });
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+interface Entry {
+  chunk: Uint8Array;
+  /** Its place in the ring, or null for a buffer of its own. */
+  span: Span | null;
+}
+
+class Connection {
+  readonly origin: string;
+  readonly socket: Socket;
+  readonly #ring: Buffer;
+  /** Ring spans handed out (queued or held by the reader), oldest first. */
+  readonly #live: Span[] = [];
+  /** Where the pending read lands: in the ring at `#regionStart`, or a buffer of its own. */
+  #region: Buffer;
+  #regionStart = 0;
+  readonly #head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
+  #headLength = 0;
+
+  /** What the connection is doing; "dead" is final. */
+  state: "idle" | "head" | "body" | "dead" = "idle";
+  /** Whether the connection ever carried a response (a reused one may have been closed idle). */
+  used = false;
+  #keepAlive = false;
+  #remaining = 0;
+  #queue: Entry[] = [];
+  #held: Entry | null = null;
+  #paused = false;
+  #failure: Error | undefined;
+  #reader: { read: (r: IteratorResult<Uint8Array>) => void; fail: (e: Error) => void } | null =
+    null;
+  #onHead: ((verdict: { head: ResponseHead } | { odd: string } | { error: Error }) => void) | null =
+    null;
+  #phase: "head" | "body" = "head";
+
+  /** Settles once the socket has closed. */
+  readonly closed: Promise<void>;
+  readonly #onReceived: (bytes: number) => void;
+
+  constructor(
+    url: URL,
+    tlsOptions: { ca?: string[]; insecure?: boolean },
+    ringBytes: number,
+    onReceived: (bytes: number) => void,
+  ) {
+    this.origin = url.origin;
+    this.#onReceived = onReceived;
+    this.#ring = Buffer.allocUnsafeSlow(ringBytes);
+    this.#region = this.#ring;
+    const onread = {
+      buffer: () => this.#nextRegion(),
+      callback: (n: number, buffer: Uint8Array) => this.#onRead(n, buffer),
+    };
+    const hostname = url.hostname.replace(/^\[|\]$/g, "");
+    const https = url.protocol === "https:";
+    const port = Number(url.port || (https ? 443 : 80));
+    this.socket = https
+      ? tlsConnect({
+          host: hostname,
+          port,
+          // Node passes `onread` on to the TLS socket it makes (its types omit it).
+          ...({ onread } as object),
+          ALPNProtocols: ["http/1.1"],
+          ...(isIP(hostname) ? {} : { servername: hostname }),
+          ...(tlsOptions.ca?.length ? { ca: [...rootCertificates, ...tlsOptions.ca] } : {}),
+          ...(tlsOptions.insecure ? { rejectUnauthorized: false } : {}),
+        })
+      : netConnect({ host: hostname, port, onread, noDelay: true });
+    this.closed = new Promise((resolve) => this.socket.once("close", () => resolve()));
+    // Mid-body, as undici reports a connection lost (the engine reads a body cut short by this
+    // code); before, as it is (a certificate refused must say so).
+    this.socket.on("error", (error) =>
+      this.#die(
+        this.#phase === "body"
+          ? Object.assign(undiciError(error.message, "UND_ERR_SOCKET", "SocketError"), {
+              cause: error,
+            })
+          : error,
+      ),
+    );
+    this.socket.on("close", () =>
+      this.#die(undiciError("other side closed", "UND_ERR_SOCKET", "SocketError")),
+    );
+    this.socket.on("end", () =>
+      this.#die(undiciError("other side closed", "UND_ERR_SOCKET", "SocketError")),
+    );
+    this.socket.on("timeout", () => {
+      const head = this.#phase === "head";
+      this.#die(
+        head
+          ? undiciError("Headers Timeout Error", "UND_ERR_HEADERS_TIMEOUT", "HeadersTimeoutError")
+          : undiciError("Body Timeout Error", "UND_ERR_BODY_TIMEOUT", "BodyTimeoutError"),
+      );
+    });
+  }
+
+  /** Sends a request; resolves with its head, or says why the fast path does not apply. */
+  send(
+    text: string,
+    idleTimeoutMs: number,
+  ): Promise<{ head: ResponseHead } | { odd: string } | { error: Error }> {
+    this.state = "head";
+    this.#phase = "head";
+    this.#headLength = 0;
+    this.#failure = undefined;
+    this.socket.setTimeout(idleTimeoutMs);
+    return new Promise((resolve) => {
+      this.#onHead = resolve;
+      this.socket.write(text, "latin1");
+    });
+  }
+
+  /** The body of the response whose head came. */
+  body(): AsyncIterable<Uint8Array> {
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () => this.#next(),
+        return: async () => {
+          this.cancel();
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+  }
+
+  /** Stops the body; the connection goes unless the body was complete. */
+  cancel(): void {
+    if (this.#phase === "body" && this.#remaining === 0 && this.state !== "dead") {
+      // Complete: what is queued is the reader's no more.
+      this.#queue = [];
+      this.#held = null;
+      this.#live.length = 0;
+      return;
+    }
+    this.#die(new Error("response cancelled"));
+  }
+
+  /** Idle, with nothing of a previous body left unread. */
+  get reusable(): boolean {
+    return this.state === "idle" && this.#queue.length === 0 && this.#held === null;
+  }
+
+  destroy(): void {
+    this.#die(new Error("connection closed"));
+  }
+
+  #next(): Promise<IteratorResult<Uint8Array>> {
+    this.#release();
+    const entry = this.#queue.shift();
+    if (entry) {
+      this.#held = entry;
+      return Promise.resolve({ done: false, value: entry.chunk });
+    }
+    if (this.#remaining === 0 && this.#phase === "body") {
+      return Promise.resolve({ done: true, value: undefined });
+    }
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#paused && this.state !== "dead") {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return new Promise((read, fail) => {
+      this.#reader = { read, fail };
+    });
+  }
+
+  /** The reader asks again: the chunk it held may be read over. */
+  #release(): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held?.span) this.#live.shift();
+  }
+
+  #deliver(chunk: Uint8Array, span: Span | null): void {
+    this.#onReceived(chunk.length);
+    const entry = { chunk, span };
+    if (span) this.#live.push(span);
+    const reader = this.#reader;
+    if (reader) {
+      this.#reader = null;
+      this.#held = entry;
+      reader.read({ done: false, value: chunk });
+      return;
+    }
+    this.#queue.push(entry);
+    // The ring is the backlog: reading on costs nothing until it is nearly full (pausing and
+    // resuming a socket are system calls); then the socket pauses and TCP slows the server.
+    const [start, end] = this.#freeRun();
+    if (end - start < PAUSE_BELOW) this.#paused = true;
+  }
+
+  /** Where the next read lands: the larger free run of the ring, or a buffer of its own. */
+  #nextRegion(): Buffer {
+    const [start, end] = this.#freeRun();
+    if (end - start < MIN_READ) {
+      this.#regionStart = -1;
+      this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
+    } else {
+      this.#regionStart = start;
+      this.#region = this.#ring.subarray(start, end);
+    }
+    return this.#region;
+  }
+
+  /** The larger free run of the ring: after the newest span, or before the oldest. */
+  #freeRun(): [number, number] {
+    const ring = this.#ring;
+    const first = this.#live[0];
+    const last = this.#live[this.#live.length - 1];
+    let start = 0;
+    let end = ring.length;
+    if (first && last) {
+      if (last.start >= first.start) {
+        // Not wrapped: room after the newest span, or before the oldest.
+        const after = ring.length - last.end;
+        [start, end] = after >= first.start ? [last.end, ring.length] : [0, first.start];
+      } else [start, end] = [last.end, first.start];
+    }
+    return [start, end];
+  }
+
+  /** Returns false to pause the socket: a chunk waits with no reader. */
+  #onRead(n: number, buffer: Uint8Array): boolean {
+    const start = this.#regionStart;
+    if (this.state === "head") {
+      const before = this.#headLength;
+      const copied = Math.min(n, MAX_HEAD_BYTES - before);
+      this.#head.set(buffer.subarray(0, copied), before);
+      this.#headLength += copied;
+      const verdict = parseResponseHead(this.#head, this.#headLength);
+      if (verdict.kind === "incomplete") return true;
+      const onHead = this.#onHead!;
+      this.#onHead = null;
+      if (verdict.kind === "odd") {
+        this.#die(new Error(verdict.reason));
+        onHead({ odd: verdict.reason });
+        return false;
+      }
+      const head = verdict.head;
+      this.used = true;
+      this.#keepAlive = head.keepAlive;
+      this.#remaining = head.contentLength;
+      this.#phase = "body";
+      this.state = "body";
+      const bodyAt = head.headLength - before;
+      onHead({ head });
+      if (this.#remaining === 0) this.#finish(bodyAt < n);
+      else if (bodyAt < n) this.#body(buffer, bodyAt, n, start);
+    } else if (this.state === "body") {
+      this.#body(buffer, 0, n, start);
+    } else {
+      // Bytes nobody asked for: this connection cannot be trusted with another request.
+      this.#die(new Error("data on an idle connection"));
+    }
+    return !this.#paused && this.state !== "dead";
+  }
+
+  #body(buffer: Uint8Array, from: number, n: number, regionStart: number): void {
+    const take = Math.min(n - from, this.#remaining);
+    this.#remaining -= take;
+    const span =
+      regionStart < 0 ? null : { start: regionStart + from, end: regionStart + from + take };
+    this.#deliver(buffer.subarray(from, from + take), span);
+    if (this.#remaining === 0) this.#finish(from + take < n);
+  }
+
+  /** The body is complete: the connection serves the next request, or goes. */
+  #finish(extra: boolean): void {
+    this.socket.setTimeout(0);
+    if (this.#reader && this.#queue.length === 0) {
+      const reader = this.#reader;
+      this.#reader = null;
+      reader.read({ done: true, value: undefined });
+    }
+    if (extra || !this.#keepAlive) {
+      this.state = "dead";
+      this.socket.destroy();
+    } else {
+      // Idle, it reads on, to see the server close it.
+      this.state = "idle";
+      if (this.#paused) {
+        this.#paused = false;
+        this.socket.resume();
+      }
+    }
+  }
+
+  #die(error: Error): void {
+    const complete = this.#phase === "body" && this.#remaining === 0;
+    if (this.state !== "dead") {
+      this.state = "dead";
+      this.socket.destroy();
+    }
+    if (this.#onHead) {
+      const onHead = this.#onHead;
+      this.#onHead = null;
+      // Part of a head, then the end: undici, the reference, says what it was.
+      onHead(this.#headLength > 0 ? { odd: "a head cut short" } : { error });
+    }
+    if (complete || this.#failure) return;
+    // A body up to the close that stopped short: undici names its length as the culprit.
+    this.#failure =
+      this.#phase === "body" && !this.#keepAlive && error.message !== "response cancelled"
+        ? undiciError(
+            "Response body length does not match content-length header",
+            "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+            "ResponseContentLengthMismatchError",
+          )
+        : error;
+    error = this.#failure;
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.fail(error);
+  }
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// eslint-disable-next-line no-control-regex
+const VALUE = /^[^\x00\r\n]*$/;
+
+/** The request as undici would send it, or null when a header cannot be written as is. */
+function requestText(request: TransportRequest): string | null {
+  const { url, headers } = request;
+  let host = url.host;
+  let lines = "";
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name) || !VALUE.test(value)) return null;
+    if (name.toLowerCase() === "host") host = value;
+    else lines += `${name}: ${value}\r\n`;
+  }
+  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${host}\r\n${lines}\r\n`;
+}
+
+export function createFastTransport(options: FastTransportOptions): Transport {
+  const { fallback } = options;
+  const proxyFor = options.proxyFor ?? (() => null);
+  const ringBytes = options.ringBytes ?? 512 * 1024;
+  const tlsOptions = {
+    ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.insecure ? { insecure: true } : {}),
+  };
+  const onReceived = options.onReceived ?? (() => {});
+  const connections = new Map<number, Connection>();
+  /** Lanes whose last request went to the fallback: its connection closes before ours opens. */
+  const delegated = new Set<number>();
+  /** Origins that sent a head outside the subset: they talk to the fallback from then on. */
+  const odd = new Set<string>();
+  /** Warm-ups wait for the first connection to an origin (see transport.ts). */
+  const firstConnections = new Map<string, Promise<void>>();
+  let closed = false;
+
+  function fast(url: URL): boolean {
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      !odd.has(url.origin) &&
+      proxyFor(url) === null
+    );
+  }
+
+  function open(url: URL, lane: number): Connection {
+    const connection = new Connection(url, tlsOptions, ringBytes, onReceived);
+    connections.set(lane, connection);
+    if (!firstConnections.has(url.origin)) {
+      firstConnections.set(
+        url.origin,
+        new Promise((resolve) => {
+          connection.socket.once(url.protocol === "https:" ? "secureConnect" : "connect", resolve);
+          connection.socket.once("close", resolve);
+        }),
+      );
+    }
+    return connection;
+  }
+
+  async function leaveFallback(lane: number): Promise<void> {
+    if (!delegated.delete(lane)) return;
+    await fallback.retire?.(lane);
+  }
+
+  async function delegate(request: TransportRequest): Promise<TransportResponse> {
+    const connection = connections.get(request.lane);
+    connections.delete(request.lane);
+    connection?.destroy();
+    await connection?.closed;
+    delegated.add(request.lane);
+    return fallback.get(request);
+  }
+
+  async function attempt(
+    request: TransportRequest,
+    text: string,
+  ): Promise<TransportResponse | "odd" | "retry"> {
+    const { url, lane, signal } = request;
+    let connection = connections.get(lane);
+    if (!connection?.reusable || connection.origin !== url.origin) {
+      // A lane never holds two connections, not even while the old one closes.
+      connection?.destroy();
+      await connection?.closed;
+      connection = connections.get(lane);
+      if (!connection?.reusable || connection.origin !== url.origin) connection = open(url, lane);
+    }
+    const reused = connection.used;
+    const onAbort = (): void => connection.destroy();
+    signal.addEventListener("abort", onAbort, { once: true });
+    let outcome;
+    try {
+      outcome = await connection.send(text, request.idleTimeoutMs);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    signal.throwIfAborted();
+    if ("odd" in outcome) {
+      odd.add(url.origin);
+      return "odd";
+    }
+    if ("error" in outcome) {
+      // A kept-alive connection the server closed while idle: the request never reached it.
+      if (reused) return "retry";
+      throw beforeResponse(outcome.error, request);
+    }
+    const conn = connection;
+    const stop = (): void => conn.destroy();
+    signal.addEventListener("abort", stop, { once: true });
+    const { head } = outcome;
+    const body = conn.body();
+    return {
+      status: head.status,
+      headers: head.headers,
+      body: {
+        [Symbol.asyncIterator]: () => {
+          const inner = body[Symbol.asyncIterator]();
+          return {
+            next: async () => {
+              try {
+                const result = await inner.next();
+                if (result.done) signal.removeEventListener("abort", stop);
+                return result;
+              } catch (error) {
+                signal.removeEventListener("abort", stop);
+                if (signal.aborted) throw signal.reason;
+                throw error;
+              }
+            },
+            return: async () => {
+              signal.removeEventListener("abort", stop);
+              conn.cancel();
+              return { done: true, value: undefined };
+            },
+          };
+        },
+      },
+      cancel: () => {
+        signal.removeEventListener("abort", stop);
+        conn.cancel();
+      },
+    };
+  }
+
+  return {
+    async get(request) {
+      request.signal.throwIfAborted();
+      const text = requestText(request);
+      if (!fast(request.url) || text === null) return delegate(request);
+      await leaveFallback(request.lane);
+      for (let tries = 0; ; tries++) {
+        const result = await attempt(request, text);
+        if (result === "odd") return delegate(request);
+        if (result !== "retry") return result;
+        if (tries > 0) return delegate(request);
+      }
+    },
+
+    warm(url, lane) {
+      if (!fast(url)) return fallback.warm(url, lane);
+      if (delegated.has(lane) || connections.has(lane)) return;
+      const first = firstConnections.get(url.origin);
+      if (!first) return void open(url, lane);
+      void first.then(() => {
+        if (!closed && !connections.has(lane)) open(url, lane);
+      });
+    },
+
+    async close() {
+      closed = true;
+      for (const connection of connections.values()) connection.destroy();
+      connections.clear();
+      await fallback.close();
+    },
+  };
+}
