@@ -11,8 +11,11 @@ import { BadResponseError } from "./errors.js";
 import { crc32c, crc32cHex } from "./integrity/crc32c.js";
 import type { SequentialAlgorithm } from "./integrity/frontier-hasher.js";
 
-/** Files up to this size that come whole in the first answer take this path. */
-export const WHOLE_FILE_MAX = 1024 * 1024;
+/**
+ * Files up to this size that come whole in the first answer take this path. Each is held in
+ * memory until written, so 16 at once stay within a few MiB of the CLI's memory budget.
+ */
+export const WHOLE_FILE_MAX = 256 * 1024;
 
 /**
  * Reads the body of an answer carrying bytes [0, size): its chunks, copied (a transport may reuse

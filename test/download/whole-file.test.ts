@@ -22,7 +22,7 @@ import {
   tempDir,
 } from "./fixtures.js";
 
-const SIZE = 300 * KiB;
+const SIZE = 200 * KiB;
 const sha256 = (seed: string): string =>
   createHash("sha256")
     .update(generateContent(seed, 0, SIZE))
@@ -72,7 +72,7 @@ test("a small file cut short is asked again from byte 0 and arrives whole", asyn
   const server = await serve(t, {
     files: {
       "/f.bin": generated("cut", SIZE, {
-        faults: [{ kind: "truncate", afterBytes: 100 * KiB, times: 1 }],
+        faults: [{ kind: "truncate", afterBytes: 60 * KiB, times: 1 }],
       }),
     },
   });
@@ -96,7 +96,7 @@ test("a small file replaced between two attempts is started over, never mixed", 
     files: {
       "/f.bin": generated("before", SIZE, {
         etag: '"v1"',
-        faults: [{ kind: "truncate", afterBytes: 100 * KiB, times: 1 }],
+        faults: [{ kind: "truncate", afterBytes: 60 * KiB, times: 1 }],
       }),
     },
   });
