@@ -455,7 +455,7 @@ export class Download {
       (probe.end === undefined || probe.end >= size) &&
       hashableInMemory(needed.sequential)
     ) {
-      return this.#fetchWhole(target, probe, { ...plan, size }, expected);
+      return this.#fetchWhole(target, probe, { ...plan, size }, expected, needed);
     }
     const lanes = ranges && !this.#single ? this.#o.connections : 1;
     // A state of another start of this file (for another URL, or whose data is gone) must not
@@ -627,6 +627,7 @@ export class Download {
     probe: Probe,
     plan: Plan & { size: number },
     expected: ExpectedDigest[],
+    needed: ReturnType<typeof algorithmsNeeded>,
   ): Promise<DownloadResult> {
     const { size, ranges } = plan;
     const version = validatorsOf(probe.first.response.headers, size);
@@ -686,10 +687,7 @@ export class Download {
     if (expected.length > 0) {
       this.#emit({ type: "verifying", algorithms: [...new Set(expected.map((d) => d.algorithm))] });
     }
-    const { verified, mismatches } = compareDigests(
-      expected,
-      digestsOfChunks(chunks, algorithmsNeeded(expected)),
-    );
+    const { verified, mismatches } = compareDigests(expected, digestsOfChunks(chunks, needed));
     if (mismatches.length > 0) throw new ChecksumMismatchError(mismatches, target.partial);
     await target.publishStateless(this.#o.overwrite, (factsOf) =>
       this.#record(target, verified, factsOf),
