@@ -1,22 +1,12 @@
 /** The page's pure parts by table: reading the add form, the list's view, units. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fieldOfMessage, readForm, type Fields } from "../../ui/src/form.js";
+import { EMPTY_FIELDS, fieldOfMessage, readForm, type Fields } from "../../ui/src/form.js";
 import { bytes, fromWire, parseRate, view, type Download } from "../../ui/src/model.js";
-
-const empty: Record<Fields, string> = {
-  uris: "",
-  out: "",
-  dir: "",
-  checksum: "",
-  header: "",
-  split: "",
-  limit: "",
-};
 
 test("the add form: one download per line, per-line options over the form's", () => {
   const { requests, errors } = readForm({
-    ...empty,
+    ...EMPTY_FIELDS,
     uris: "https://a.example/x.iso out=x.iso\n# a comment\nhttps://b.example/y.bin split=2",
     dir: "isos",
     header: "Cookie: a=b\nX-Token: 1",
@@ -59,7 +49,7 @@ test("the add form: each bad value is reported at its field", () => {
     [{ uris: "https://a.example/x\nhttps://a.example/y", out: "same.bin" }, "out"],
   ];
   for (const [values, field] of cases) {
-    const { errors } = readForm({ ...empty, uris: "https://a.example/x", ...values });
+    const { errors } = readForm({ ...EMPTY_FIELDS, uris: "https://a.example/x", ...values });
     assert.deepEqual(Object.keys(errors), [field], JSON.stringify(values));
   }
 });

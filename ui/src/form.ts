@@ -9,6 +9,17 @@ import { parseRate } from "./model.js";
 export type Fields = "uris" | "out" | "dir" | "checksum" | "header" | "split" | "limit";
 export type FieldErrors = Partial<Record<Fields, string>>;
 
+/** The add form with nothing typed in it. */
+export const EMPTY_FIELDS: Readonly<Record<Fields, string>> = {
+  uris: "",
+  out: "",
+  dir: "",
+  checksum: "",
+  header: "",
+  split: "",
+  limit: "",
+};
+
 export interface AddRequest {
   uris: string[];
   options: Record<string, string | string[]>;

@@ -3,23 +3,13 @@
  * page's own checks or from the daemon's answer.
  */
 import { useState } from "preact/hooks";
-import { readForm, type AddRequest, type FieldErrors, type Fields } from "../form.js";
+import { EMPTY_FIELDS, readForm, type AddRequest, type FieldErrors, type Fields } from "../form.js";
 import { html } from "../html.js";
 
 export type { AddRequest, FieldErrors } from "../form.js";
 
-const EMPTY: Record<Fields, string> = {
-  uris: "",
-  out: "",
-  dir: "",
-  checksum: "",
-  header: "",
-  split: "",
-  limit: "",
-};
-
 export function AddForm({ onAdd }: { onAdd: (r: AddRequest[]) => Promise<FieldErrors> }) {
-  const [values, setValues] = useState(EMPTY);
+  const [values, setValues] = useState<Record<Fields, string>>(EMPTY_FIELDS);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState("");
@@ -56,7 +46,7 @@ export function AddForm({ onAdd }: { onAdd: (r: AddRequest[]) => Promise<FieldEr
         setBusy(false);
         setErrors(refused);
         if (Object.keys(refused).length === 0) {
-          setValues(EMPTY);
+          setValues(EMPTY_FIELDS);
           setAdded(`${requests.length} added`);
         }
       }}
