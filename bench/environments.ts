@@ -35,6 +35,7 @@ const NEEDS: Record<ServerKind, Resource[]> = {
   nginx: ["nginx"],
   "nginx-paced": ["nginx"],
   "nginx-noranges": ["nginx"],
+  "nginx-tls": ["nginx"],
   "proxy-paced": ["nginx", "proxy"],
   python: ["python"],
   "netns-nginx": ["netns"],
@@ -67,6 +68,7 @@ export class Environments {
         { name: "plain", rate: 0 },
         { name: "paced", rate: PACE },
         { name: "noranges", rate: 0, directives: "max_ranges 0;" },
+        { name: "tls", rate: 0, tls: true },
       ],
       cleanup: this.options.cleanup,
     });
@@ -112,10 +114,15 @@ export class Environments {
 
   /** A session for the case's server, starting what it needs (a failure skips the case). */
   async session(c: Pick<Case, "server" | "size">): Promise<Session> {
-    const logged = (nginx: NginxServer, port: number, prefix: string[] = []): Session => ({
+    const logged = (
+      nginx: NginxServer,
+      port: number,
+      prefix: string[] = [],
+      scheme = "http",
+    ): Session => ({
       start: async () => {
         await nginx.log.mark();
-        return { base: `http://127.0.0.1:${port}/`, prefix };
+        return { base: `${scheme}://127.0.0.1:${port}/`, prefix };
       },
       finish: async () => {
         await delay(LOG_SETTLE_MS);
@@ -129,6 +136,8 @@ export class Environments {
         return logged(await this.#hostNginx(), (await this.#hostNginx()).ports.paced!);
       case "nginx-noranges":
         return logged(await this.#hostNginx(), (await this.#hostNginx()).ports.noranges!);
+      case "nginx-tls":
+        return logged(await this.#hostNginx(), (await this.#hostNginx()).ports.tls!, [], "https");
       case "proxy-paced":
         // nginx sees one upstream connection per client connection.
         return logged(await this.#hostNginx(), (await this.#delayProxy()).port);

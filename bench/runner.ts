@@ -9,6 +9,7 @@ import type { Cleanup } from "./cleanup.js";
 import { runOrder } from "./core/plan.js";
 import { mibPerSecond } from "./core/stats.js";
 import {
+  commandLine,
   toolById,
   verifyCommand,
   type CommandTarget,
@@ -77,7 +78,7 @@ async function runOne(
     sha256: c.checksum && tool.verifies ? file.sha256 : undefined,
   };
   const options = { timeoutMs: c.timeoutMs, scratch: ctx.scratch, cleanup: ctx.cleanup };
-  const measured = await runMeasured({ prefix, argv: tool.command(target, ctx.env) }, options);
+  const measured = await runMeasured({ prefix, argv: commandLine(tool, target, ctx.env) }, options);
   const result: RunResult = {
     tool: tool.id,
     repeat,

@@ -5,6 +5,7 @@
  */
 import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { LAUNCHER, nginxConfig, PROBE, type Listener } from "./core/configs.js";
@@ -59,7 +60,11 @@ export interface NginxServer {
 }
 
 /** Whether 127.0.0.1:port answers as nginx, asked from inside the server's namespace. */
-async function answersAsNginx(prefix: readonly string[], port: number): Promise<boolean> {
+async function answersAsNginx(
+  prefix: readonly string[],
+  port: number,
+  tls: boolean,
+): Promise<boolean> {
   if (prefix.length > 0) {
     const probe = await runQuiet([...prefix, "python3", "-c", PROBE, String(port)], {
       timeoutMs: 5000,
@@ -67,7 +72,10 @@ async function answersAsNginx(prefix: readonly string[], port: number): Promise<
     return probe.code === 0;
   }
   return new Promise((resolve) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "HEAD", path: "/", agent: false });
+    const target = { host: "127.0.0.1", port, method: "HEAD", path: "/", agent: false };
+    const req = tls
+      ? https.request({ ...target, rejectUnauthorized: false })
+      : http.request(target);
     req.setTimeout(2000, () => req.destroy());
     req.once("response", (res) => {
       res.resume();
@@ -93,7 +101,13 @@ export async function startNginx(options: {
   const prefix = options.prefix ?? [];
   await mkdir(path.join(dir, "temp"), { recursive: true });
   const file = (name: string): string => path.join(dir, name);
-  await writeFile(file("nginx.conf.in"), nginxConfig({ ...options, dir }));
+  const certificate = options.listeners.some((l) => l.tls)
+    ? await selfSignedCertificate(dir)
+    : undefined;
+  await writeFile(
+    file("nginx.conf.in"),
+    nginxConfig({ ...options, dir, ...(certificate ? { certificate } : {}) }),
+  );
   await writeFile(file("launcher.py"), LAUNCHER);
   await writeFile(
     file("spec.json"),
@@ -123,8 +137,11 @@ export async function startNginx(options: {
       "nginx's launcher",
       { daemon },
     );
-    for (const port of Object.values(ports)) {
-      await waitUntil(() => answersAsNginx(prefix, port), `nginx on port ${port}`, { daemon });
+    for (const { name, tls } of options.listeners) {
+      const port = ports[name]!;
+      await waitUntil(() => answersAsNginx(prefix, port, tls === true), `nginx on port ${port}`, {
+        daemon,
+      });
     }
     const log = new LogCursor(file("access.log"));
     return {
@@ -141,6 +158,37 @@ export async function startNginx(options: {
     const errors = await readFile(file("error.log"), "utf8").catch(() => "");
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${errors}`);
   }
+}
+
+/** A throwaway certificate for 127.0.0.1 (clients are told not to check it), made by openssl. */
+async function selfSignedCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = path.join(dir, "cert.pem");
+  const key = path.join(dir, "key.pem");
+  const made = await runQuiet(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { timeoutMs: 10_000 },
+  );
+  if (made.code !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
+  return { cert, key };
 }
 
 function freePort(): Promise<number> {

@@ -10,6 +10,8 @@ export interface Listener {
   rate: number;
   /** Extra directives of this listener's `server` block. */
   directives?: string;
+  /** Serve HTTPS with the config's certificate. */
+  tls?: boolean;
 }
 
 /** The access log's format: `$connection` tells connections apart, one line per request. */
@@ -20,15 +22,24 @@ export function nginxConfig(options: {
   dir: string;
   root: string;
   listeners: readonly Listener[];
+  /** PEM files for the listeners that serve HTTPS. */
+  certificate?: { cert: string; key: string };
 }): string {
-  const { dir, root } = options;
+  const { dir, root, certificate } = options;
   const temp = (name: string): string => `${dir}/temp/${name}`;
-  const servers = options.listeners.map(
-    (l) =>
-      `  server {\n    listen 127.0.0.1:@PORT_${l.name}@;\n    root ${root};\n` +
+  const servers = options.listeners.map((l) => {
+    if (l.tls && !certificate) throw new Error(`listener ${l.name} needs a certificate`);
+    const tls =
+      l.tls && certificate
+        ? `    ssl_certificate ${certificate.cert};\n    ssl_certificate_key ${certificate.key};\n`
+        : "";
+    return (
+      `  server {\n    listen 127.0.0.1:@PORT_${l.name}@${l.tls ? " ssl" : ""};\n` +
+      `    root ${root};\n${tls}` +
       (l.directives ? `    ${l.directives}\n` : "") +
-      "  }",
-  );
+      "  }"
+    );
+  });
   // master_process on: in single-process mode nginx 1.22 crashes on inherited sockets.
   return `daemon off;
 master_process on;

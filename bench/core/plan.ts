@@ -40,15 +40,16 @@ function shapes(id: ScenarioId, quick: boolean, long: boolean): Shape[] {
   const big = quick ? [S128] : [GiB];
   switch (id) {
     case "unthrottled":
-      return big.flatMap((size) =>
-        (["disk", "tmpfs"] as const).map((output) => ({
+      return big.flatMap((size) => [
+        ...(["disk", "tmpfs"] as const).map((output) => ({
           size,
           connections: 16,
           server: "nginx" as const,
           output,
           who: "all" as const,
         })),
-      );
+        { size, connections: 16, server: "nginx-tls", output: "tmpfs", who: "all" },
+      ]);
     case "paced": {
       const rows: [number, number[]][] = quick
         ? [[S128, [4, 16]]]
@@ -146,6 +147,7 @@ const SERVER_LABEL: Record<ServerKind, string> = {
   nginx: "nginx",
   "nginx-paced": "nginx, paced",
   "nginx-noranges": "nginx with max_ranges 0",
+  "nginx-tls": "nginx over HTTPS",
   python: "python3 -m http.server",
   "own-uneven": "parget's server",
   "proxy-paced": "paced nginx via delay proxy",
@@ -186,6 +188,7 @@ export function planCases(options: PlanOptions): Case[] {
           `n${shape.connections}`,
           ...(shape.server === "python" ? ["python"] : []),
           ...(scenario.id === "unthrottled" ? [output] : []),
+          ...(shape.server === "nginx-tls" ? ["https"] : []),
         ].join("-"),
         scenario: scenario.id,
         title: parts.join(", "),

@@ -30,7 +30,10 @@ export const SCENARIOS: readonly Scenario[] = [
       "nginx (sendfile on, one worker) serves a file from tmpfs on 127.0.0.1 without any limit. " +
       "The same download is written once to the output directory on disk (its file system is " +
       "named in each heading and under Machine) and once to tmpfs, which separates the network " +
-      "path from the file system. 100% is the fastest tool in the table.",
+      "path from the file system. A third case fetches to tmpfs over HTTPS: nginx with a " +
+      "throwaway self-signed P-256 certificate made by openssl, every client told not to check " +
+      "it (parget and curl `--insecure`, aria2c `--check-certificate=false`, axel `--insecure`, " +
+      "rclone, wget2 and wget `--no-check-certificate`). 100% is the fastest tool in the table.",
   },
   {
     id: "paced",

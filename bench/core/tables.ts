@@ -121,7 +121,7 @@ export function caseLabel(summary: CaseSummary): string {
   const c = summary.case;
   const extra =
     c.scenario === "unthrottled"
-      ? `, ${c.output}`
+      ? `, ${c.output}${c.server === "nginx-tls" ? ", https" : ""}`
       : c.server === "python"
         ? ", python"
         : c.server === "nginx-noranges"

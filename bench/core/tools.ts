@@ -41,6 +41,8 @@ export interface Tool {
   /** How to ask for its version; the first line printed is kept. */
   version: string[];
   command(target: CommandTarget, env: ToolEnvironment): string[];
+  /** Added for an HTTPS URL: the benchmark's server has a throwaway self-signed certificate. */
+  insecure: string[];
   /** Said once in the report. */
   note?: string;
 }
@@ -48,6 +50,7 @@ export interface Tool {
 export const TOOLS: readonly Tool[] = [
   {
     id: "parget",
+    insecure: ["--insecure"],
     binary: "node",
     parallel: true,
     verifies: true,
@@ -56,6 +59,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "parget-auto",
+    insecure: ["--insecure"],
     binary: "node",
     parallel: true,
     verifies: true,
@@ -68,6 +72,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "aria2c",
+    insecure: ["--check-certificate=false"],
     binary: "aria2c",
     parallel: true,
     verifies: true,
@@ -81,6 +86,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "aria2c-k20M",
+    insecure: ["--check-certificate=false"],
     binary: "aria2c",
     parallel: true,
     verifies: true,
@@ -89,6 +95,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "axel",
+    insecure: ["--insecure"],
     binary: "axel",
     parallel: true,
     verifies: false,
@@ -97,6 +104,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "rclone",
+    insecure: ["--no-check-certificate"],
     binary: "rclone",
     parallel: true,
     verifies: false,
@@ -119,6 +127,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "wget2",
+    insecure: ["--no-check-certificate"],
     binary: "wget2",
     parallel: false,
     verifies: false,
@@ -141,6 +150,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "curl",
+    insecure: ["--insecure"],
     binary: "curl",
     parallel: false,
     verifies: false,
@@ -150,6 +160,7 @@ export const TOOLS: readonly Tool[] = [
   },
   {
     id: "wget",
+    insecure: ["--no-check-certificate"],
     binary: "wget",
     parallel: false,
     verifies: false,
@@ -198,6 +209,12 @@ const PLACEHOLDER: CommandTarget = {
   out: "$DIR/$NAME",
   n: "$N",
 };
+
+/** The tool's command line for this target: over HTTPS, without checking the certificate. */
+export function commandLine(tool: Tool, target: CommandTarget, env: ToolEnvironment): string[] {
+  const argv = tool.command(target, env);
+  return target.url.startsWith("https:") ? [...argv, ...tool.insecure] : argv;
+}
 
 /** A tool's command line as the report shows it, with placeholders for what varies. */
 export function commandTemplate(tool: Tool, checksum = false): string {

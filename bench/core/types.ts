@@ -29,7 +29,8 @@ export const TOOL_IDS = [
 export type ToolId = (typeof TOOL_IDS)[number];
 
 /**
- * Where a case's bytes come from. `nginx-*` are listeners of one nginx on the host, `proxy-paced`
+ * Where a case's bytes come from. `nginx-*` are listeners of one nginx on the host (`nginx-tls`
+ * over HTTPS), `proxy-paced`
  * the paced listener behind the delay proxy, `netns-nginx` an nginx inside the benchmark's own
  * network namespace, `own-uneven` parget's own server with a rate per connection.
  */
@@ -37,6 +38,7 @@ export type ServerKind =
   | "nginx"
   | "nginx-paced"
   | "nginx-noranges"
+  | "nginx-tls"
   | "python"
   | "own-uneven"
   | "proxy-paced"

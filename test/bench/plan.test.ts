@@ -28,10 +28,11 @@ test("full mode: three repeats, 1 GiB files, the paced sweep", () => {
   assert.ok(long.some((c) => c.id === "paced-1G-n1"));
   const unthrottled = cases.filter((c) => c.scenario === "unthrottled");
   assert.deepEqual(
-    unthrottled.map((c) => [c.size, c.output]),
+    unthrottled.map((c) => [c.size, c.output, c.server]),
     [
-      [GiB, "disk"],
-      [GiB, "tmpfs"],
+      [GiB, "disk", "nginx"],
+      [GiB, "tmpfs", "nginx"],
+      [GiB, "tmpfs", "nginx-tls"],
     ],
   );
 });

@@ -5,7 +5,14 @@ import { planCases } from "../../bench/core/plan.js";
 import { renderReport, type Report } from "../../bench/core/report.js";
 import { summariseCase } from "../../bench/core/stats.js";
 import { markdownTable } from "../../bench/core/tables.js";
-import { commandTemplate, shellQuote, toolById, TOOLS } from "../../bench/core/tools.js";
+import { nginxConfig } from "../../bench/core/configs.js";
+import {
+  commandLine,
+  commandTemplate,
+  shellQuote,
+  toolById,
+  TOOLS,
+} from "../../bench/core/tools.js";
 
 test("markdown tables pad columns, align right, and escape pipes", () => {
   const table = markdownTable(["tool", "s"], [["a|b", "1.5"]], ["l", "r"]);
@@ -33,6 +40,43 @@ test("command templates: the same URL, output and connection count for every too
   );
   assert.equal(shellQuote("a b"), "'a b'");
   assert.equal(shellQuote("it's"), "'it'\\''s'");
+});
+
+test("over HTTPS every tool is told not to check the throwaway certificate; over HTTP none", () => {
+  const env = { node: "node", pargetCli: "parget.mjs", rcloneConfig: "empty" };
+  const target = { base: "", name: "f", dir: "d", out: "d/f", n: "4" };
+  for (const tool of TOOLS) {
+    const https = { ...target, url: "https://127.0.0.1/f" };
+    const plain = commandLine(tool, { ...target, url: "http://127.0.0.1/f" }, env);
+    assert.ok(tool.insecure.length > 0, tool.id);
+    assert.deepEqual(commandLine(tool, https, env), [
+      ...tool.command(https, env),
+      ...tool.insecure,
+    ]);
+    assert.ok(!plain.some((w) => tool.insecure.includes(w)), tool.id);
+  }
+});
+
+test("nginx serves HTTPS only on the listeners that ask, with the certificate given", () => {
+  const config = nginxConfig({
+    dir: "/x",
+    root: "/files",
+    listeners: [
+      { name: "plain", rate: 0 },
+      { name: "tls", rate: 0, tls: true },
+    ],
+    certificate: { cert: "/x/cert.pem", key: "/x/key.pem" },
+  });
+  assert.match(config, /listen 127\.0\.0\.1:@PORT_plain@;/);
+  assert.match(
+    config,
+    /listen 127\.0\.0\.1:@PORT_tls@ ssl;\n.*\n {4}ssl_certificate \/x\/cert\.pem;/,
+  );
+  assert.equal(config.match(/ssl_certificate /g)?.length, 1);
+  assert.throws(
+    () => nginxConfig({ dir: "/x", root: "/f", listeners: [{ name: "t", rate: 0, tls: true }] }),
+    /needs a certificate/,
+  );
 });
 
 function sampleReport(): Report {
@@ -104,9 +148,10 @@ test("the chart has a bar series per tool and a category per case that ran", () 
     ["parget", "aria2c", "curl"],
   );
   assert.deepEqual(option.yAxis.data, [
+    "unthrottled 128 MiB, n=16, tmpfs, https",
     "unthrottled 128 MiB, n=16, tmpfs",
     "unthrottled 128 MiB, n=16, disk",
   ]);
-  assert.deepEqual(option.series[0]?.data, [100, 100]);
+  assert.deepEqual(option.series[0]?.data, [100, 100, 100]);
   assert.equal(chartSpec([]), undefined);
 });
