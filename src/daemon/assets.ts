@@ -44,9 +44,9 @@ interface Asset {
 
 let loaded: Promise<Map<string, Asset> | undefined> | undefined;
 
-/** dist/www beside the bundled CLI (dist/parget.mjs), or beside the compiled tree (dist/src/daemon). */
+/** dist/www, seen from the bundled CLI's chunk (dist/chunks/) or the compiled tree (dist/src/daemon). */
 async function load(): Promise<Map<string, Asset> | undefined> {
-  for (const relative of ["./www/", "../../www/"]) {
+  for (const relative of ["../www/", "../../www/"]) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     const names = await readdir(dir, { recursive: true }).catch(() => undefined);
     if (names === undefined || !names.includes("index.html")) continue;
