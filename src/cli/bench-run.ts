@@ -7,7 +7,7 @@ import { mkdtemp, rm, statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { download, type DownloadEvent, type DownloadOptions } from "../index.js";
-import type { Run } from "./bench/plan.js";
+import { durationText, type Run } from "./bench/plan.js";
 import { runText } from "./bench/report.js";
 import { throughput, type RunResult } from "./bench/results.js";
 import { speed } from "./reporters/format.js";
@@ -113,6 +113,7 @@ class SweepProgress {
   readonly #total: number;
   readonly #repeats: number;
   readonly #live: boolean;
+  readonly #started = performance.now();
 
   constructor(out: NodeJS.WriteStream, total: number, repeats: number) {
     this.#out = out;
@@ -134,6 +135,15 @@ class SweepProgress {
       `${runText(run, this.#total, this.#repeats)}: ${speed(throughput(result))} ` +
       `in ${(result.elapsedMs / 1000).toFixed(1)} s`;
     this.#out.write(this.#live ? `\r\x1b[K${line}\n` : `${line}\n`);
+    // Every round runs the same settings: the first one's time is the best guess at the rest's.
+    const perRound = this.#total / this.#repeats;
+    if (this.#repeats > 1 && run.index === perRound) {
+      const round = (performance.now() - this.#started) / 1000;
+      const rest = durationText(round * (this.#repeats - 1));
+      this.#out.write(
+        `parget bench: the first of ${this.#repeats} rounds took ${durationText(round)}; about ${rest} left\n`,
+      );
+    }
   }
 
   close(): void {
