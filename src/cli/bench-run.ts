@@ -7,7 +7,7 @@ import { mkdtemp, rm, statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { download, type DownloadEvent, type DownloadOptions } from "../index.js";
-import { durationText, type Run } from "./bench/plan.js";
+import { estimateText, type Run } from "./bench/plan.js";
 import { runText } from "./bench/report.js";
 import { throughput, type RunResult } from "./bench/results.js";
 import { speed } from "./reporters/format.js";
@@ -139,9 +139,9 @@ class SweepProgress {
     const perRound = this.#total / this.#repeats;
     if (this.#repeats > 1 && run.index === perRound) {
       const round = (performance.now() - this.#started) / 1000;
-      const rest = durationText(round * (this.#repeats - 1));
+      const rest = estimateText(round * (this.#repeats - 1));
       this.#out.write(
-        `parget bench: the first of ${this.#repeats} rounds took ${durationText(round)}; about ${rest} left\n`,
+        `parget bench: the first of ${this.#repeats} rounds took ${estimateText(round)}; about ${rest} left\n`,
       );
     }
   }

@@ -27,7 +27,7 @@ import {
   budgetText,
   cellFlags,
   cellsOf,
-  durationText,
+  estimateText,
   estimateSeconds,
   limitedByFileSize,
   parseChunkList,
@@ -253,7 +253,7 @@ async function bench(
   }
 
   const scratch = await scratchBase(target.size);
-  const estimate = target.embedded ? `, about ${durationText(estimateSeconds(runs, target))}` : "";
+  const estimate = target.embedded ? `, about ${estimateText(estimateSeconds(runs, target))}` : "";
   process.stderr.write(
     `parget bench: ${targetText(target)}; ${runs.length} runs ` +
       `(${cells.length} settings x ${repeats})${estimate}, each saved in ${scratch.dir}` +

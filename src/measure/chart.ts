@@ -239,7 +239,11 @@ export function chartSvg(spec: ChartSpec): string {
     const [hx, hy] = [x(h.category, h.series), y(hp.value)];
     out.push(
       `<g class="highlight"><circle cx="${num(hx)}" cy="${num(hy)}" r="10" fill="none" stroke="#000" stroke-width="2"/>` +
-        text(hx, hy - 16, h.label, { "text-anchor": "middle", "font-weight": "bold" }) +
+        // Above the ring and above the whisker's cap, which it would otherwise cross.
+        text(hx, Math.min(hy - 16, y(hp.max ?? hp.value) - 8), h.label, {
+          "text-anchor": "middle",
+          "font-weight": "bold",
+        }) +
         `</g>`,
     );
   }

@@ -48,6 +48,14 @@ export function markdownTable(
   return [line(all[0]!), rule, ...all.slice(1).map(line)].join("\n");
 }
 
+/** `45 s`, `1 min`, `2 min 5 s`: `seconds` rounded to a multiple of `step` (one step at least). */
+export function durationText(seconds: number, step = 1): string {
+  const s = Math.max(step, Math.round(seconds / step) * step);
+  if (s < 60) return `${s} s`;
+  const rest = s % 60;
+  return `${Math.floor(s / 60)} min${rest > 0 ? ` ${rest} s` : ""}`;
+}
+
 /** A throughput unit for a whole table or chart, so its numbers compare at a glance. */
 export function rateUnit(bytesPerSecond: number): { name: string; scale: number } {
   if (bytesPerSecond >= 1024 ** 3 * 10) return { name: "GiB/s", scale: 1024 ** 3 };

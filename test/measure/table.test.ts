@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { markdownTable, rateUnit, textTable } from "../../src/measure/table.js";
+import { durationText, markdownTable, rateUnit, textTable } from "../../src/measure/table.js";
 
 const K = 1024;
 const M = 1024 * K;
@@ -27,6 +27,14 @@ test("markdown tables pad columns, align right, escape pipes, and fill short row
     table,
     ["| tool |   s |", "| ---- | --: |", "| a\\|b | 1.5 |", "| c    |     |"].join("\n"),
   );
+});
+
+test("durations: seconds below a minute, then minutes and seconds, rounded to the step", () => {
+  assert.equal(durationText(0.2), "1 s", "one step at least");
+  assert.equal(durationText(59.4), "59 s");
+  assert.equal(durationText(59.6), "1 min");
+  assert.equal(durationText(125), "2 min 5 s");
+  assert.equal(durationText(125, 10), "2 min 10 s");
 });
 
 test("one rate unit for a whole table or chart, chosen by its largest value", () => {

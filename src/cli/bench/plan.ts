@@ -4,6 +4,7 @@
  * Pure: no sockets, files or clocks.
  */
 import { UsageError, formatBytes, parseSize } from "../../index.js";
+import { durationText } from "../../measure/table.js";
 
 /** A fixed chunk size in bytes (`-k`), or "dynamic": no `-k`, ranges split and stolen. */
 export type ChunkSetting = number | "dynamic";
@@ -185,12 +186,7 @@ export function estimateSeconds(runs: readonly Run[], server: ServerModel): numb
   return runs.reduce((total, run) => total + expectedRunSeconds(run.cell, server), 0);
 }
 
-/** `45 s`, `1 min 20 s`: an estimate, rounded to what a person plans with. */
-export function durationText(seconds: number): string {
-  // Past a minute, to the nearest 10 s: an estimate is no more precise than that.
-  const unit = seconds >= 60 ? 10 : 1;
-  const s = Math.max(1, Math.round(seconds / unit) * unit);
-  if (s < 60) return `${s} s`;
-  const rest = s % 60;
-  return `${Math.floor(s / 60)} min${rest > 0 ? ` ${rest} s` : ""}`;
+/** An estimate, rounded to what a person plans with: past a minute, to the nearest 10 s. */
+export function estimateText(seconds: number): string {
+  return durationText(seconds, seconds >= 60 ? 10 : 1);
 }

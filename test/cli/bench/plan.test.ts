@@ -12,7 +12,7 @@ import {
   cellText,
   cellsOf,
   chunkLabel,
-  durationText,
+  estimateText,
   estimateSeconds,
   expectedRunSeconds,
   limitedByFileSize,
@@ -108,12 +108,12 @@ test("the sweep's estimate is its runs' expected times added up: runs x time for
   assert.equal(estimateSeconds([], server), 0);
 });
 
-test("durations read as a person plans: seconds, then minutes to the nearest 10 s", () => {
-  assert.equal(durationText(0.2), "1 s");
-  assert.equal(durationText(44.6), "45 s");
-  assert.equal(durationText(64), "1 min");
-  assert.equal(durationText(86), "1 min 30 s");
-  assert.equal(durationText(307), "5 min 10 s");
+test("estimates read as a person plans: seconds, then minutes to the nearest 10 s", () => {
+  assert.equal(estimateText(0.2), "1 s");
+  assert.equal(estimateText(44.6), "45 s");
+  assert.equal(estimateText(64), "1 min");
+  assert.equal(estimateText(86), "1 min 30 s");
+  assert.equal(estimateText(307), "5 min 10 s");
 });
 
 test("sizes print as the user would type them", () => {
