@@ -56,8 +56,8 @@ const DEFAULT_CHART = "parget-bench.svg";
 const HELP_AFTER = `
 Each setting runs --repeats times; the table and the chart show the median, min and max. A
 fixed chunk size that cuts the file into fewer chunks than a setting has connections is not
-run ("limited"). Against the embedded server the total time is estimated before the first run;
-with its defaults the sweep takes about a minute. Each copy is saved on tmpfs (/dev/shm) when
+run ("limited"). The total time is estimated before the first run against the embedded server,
+after it against a URL; with its defaults the sweep takes about a minute. Each copy is saved on tmpfs (/dev/shm) when
 there is room, and deleted after its run. The embedded server runs in this process: past a few
 hundred MiB/s it shares the CPU with the download, so the numbers say more about this machine
 than about a server.
@@ -267,7 +267,16 @@ async function bench(
   }
   const results: RunResult[] = [];
   try {
-    await runSweep({ url, runs, repeats, base, scratch: scratch.dir, signal, results });
+    await runSweep({
+      url,
+      runs,
+      repeats,
+      estimated: target.embedded,
+      base,
+      scratch: scratch.dir,
+      signal,
+      results,
+    });
   } catch (err) {
     if (!signal.aborted) throw err;
     const partial = summarize(cells, results);

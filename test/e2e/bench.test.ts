@@ -125,6 +125,10 @@ test("against a URL: the total is said up front, and the sweep reads the URL", a
     result.stderr,
     /^parget bench: will fetch 8\.00 MiB \(2\.00 MiB x 2 settings x 2 runs\) from 127\.0\.0\.1:\d+$/m,
   );
+  // Nothing predicts a URL's speed: the estimate comes after the first run, then the first round.
+  assert.match(result.stderr, /^parget bench: the first run, .*, the 4 runs take at most about/m);
+  assert.match(result.stderr, /^parget bench: the first of 2 rounds took/m);
+  assert.doesNotMatch(result.stderr, /\(2 settings x 2\), about/);
   const report = JSON.parse(result.stdout) as Report;
   assert.deepEqual(report.target, { url, embedded: false, size: 2 * MiB });
   assert.deepEqual(

@@ -4,7 +4,14 @@
  */
 import { formatBytes } from "../../index.js";
 import { rateUnit, textTable } from "../../measure/table.js";
-import { cellFlags, chunkLabel, type Cell, type ChunkSetting, type Run } from "./plan.js";
+import {
+  cellFlags,
+  chunkLabel,
+  estimateText,
+  type Cell,
+  type ChunkSetting,
+  type Run,
+} from "./plan.js";
 import type { CellSummary, Recommendation } from "./results.js";
 
 /** What was measured, as the report and the chart's title describe it. */
@@ -32,6 +39,25 @@ export function targetText(target: BenchTarget): string {
 export function runText(run: Run, totalRuns: number, repeats: number): string {
   const width = String(totalRuns).length;
   return `[${String(run.index).padStart(width)}/${totalRuns}] ${cellFlags(run.cell)}, run ${run.repeat}/${repeats}`;
+}
+
+/**
+ * After the first run against a URL, whose speed nothing predicted. It had the fewest
+ * connections (the lists are ascending), so it is likely the slowest: a bound, not a promise.
+ */
+export function firstRunText(seconds: number, totalRuns: number): string {
+  return (
+    `the first run, over the fewest connections, took ${estimateText(seconds)}; if none is ` +
+    `slower, the ${totalRuns} runs take at most about ${estimateText(seconds * totalRuns)}`
+  );
+}
+
+/** After the first round: every round runs the same settings, so each later one takes about as long. */
+export function roundText(seconds: number, repeats: number): string {
+  return (
+    `the first of ${repeats} rounds took ${estimateText(seconds)}; ` +
+    `about ${estimateText(seconds * (repeats - 1))} left`
+  );
 }
 
 /** What the table and the chart show for a cell that the file's size left out. */

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  firstRunText,
   jsonReport,
   recommendationText,
   resultsTable,
+  roundText,
   runText,
   targetText,
   type BenchTarget,
@@ -44,6 +46,15 @@ test("a run's progress label is aligned on the run count", () => {
     runText({ ...run, cell: { connections: 4, chunk: "dynamic" } }, 9, 1),
     "[7/9] -n 4, run 2/1",
   );
+});
+
+test("estimates during the sweep: a bound from the first run, the rest from the first round", () => {
+  assert.equal(
+    firstRunText(4.2, 27),
+    "the first run, over the fewest connections, took 4 s; if none is slower, " +
+      "the 27 runs take at most about 1 min 50 s",
+  );
+  assert.equal(roundText(21, 3), "the first of 3 rounds took 21 s; about 42 s left");
 });
 
 test("the table: rows of connections, columns of chunk sizes, the pick starred", () => {
