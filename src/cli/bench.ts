@@ -56,11 +56,11 @@ const DEFAULT_CHART = "parget-bench.svg";
 const HELP_AFTER = `
 Each setting runs --repeats times; the table and the chart show the median, min and max. A
 fixed chunk size that cuts the file into fewer chunks than a setting has connections is not
-run ("limited"). The total time is estimated before the first run against the embedded server,
-after it against a URL; with its defaults the sweep takes about a minute. Each copy is saved on tmpfs (/dev/shm) when
-there is room, and deleted after its run. The embedded server runs in this process: past a few
-hundred MiB/s it shares the CPU with the download, so the numbers say more about this machine
-than about a server.
+run ("limited"). The total time is estimated before the first run against the embedded
+server, after it against a URL; with its defaults the sweep takes about a minute. Each copy
+is saved on tmpfs (/dev/shm) when there is room, and deleted after its run. The embedded
+server runs in this process: past a few hundred MiB/s it shares the CPU with the download,
+so the numbers say more about this machine than about a server.
 
 Examples:
   parget bench

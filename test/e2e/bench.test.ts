@@ -212,6 +212,8 @@ test("bad bench arguments are usage errors, before anything is fetched", async (
     ["--chunk-sizes", "1M,,2M"],
     ["--repeats", "0"],
     ["--latency", "fast"],
+    // 1M in 1M chunks cannot keep two connections busy: nothing left to run.
+    ["--size", "1M", "--chunk-sizes", "1M", "--connections", "2"],
     ["http://127.0.0.1:9/f.bin", "--size", "8M"],
     ["ftp://example.com/f.bin"],
     ["http://a.test/1", "http://a.test/2"],
