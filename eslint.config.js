@@ -22,6 +22,9 @@ const io = [
   "undici",
 ];
 
+// What pure code may not import: I/O, and the rest of the machine.
+const impure = [...io, "node:os", "node:readline", "node:readline/promises", "node:child_process"];
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/"] },
   js.configs.recommended,
@@ -66,26 +69,35 @@ export default tseslint.config(
   },
   {
     // The bench's decisions (sweep plan, results, report, chart spec) are pure, like core/:
-    // they read the public API's helpers and each other, and leave all I/O to src/cli/bench*.ts.
+    // they read the public API's helpers, the shared measure/ and each other, and leave all I/O
+    // to src/cli/bench*.ts.
     files: ["src/cli/bench/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
-          paths: [
-            ...io,
-            "node:os",
-            "node:readline",
-            "node:readline/promises",
-            "node:child_process",
-          ],
+          paths: impure,
           patterns: [
             {
-              regex: "^\\.\\./(?!\\.\\./index\\.js$)",
+              regex: "^\\.\\./(?!\\.\\./(index\\.js|measure/[\\w-]+\\.js)$)",
               message:
-                "pure: import ./ siblings and ../../index.js only; I/O goes in src/cli/bench*.ts",
+                "pure: import ./ siblings, ../../index.js and ../../measure/ only; I/O goes in src/cli/bench*.ts",
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Statistics, tables and the SVG chart shared by `parget bench` and bench/: pure, and
+    // standing alone (bench/ imports them too).
+    files: ["src/measure/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: impure,
+          patterns: [{ regex: "^\\.\\./", message: "measure/ stands alone: ./ siblings only" }],
         },
       ],
     },

@@ -10,9 +10,10 @@ import { chmod, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderChartSvg } from "./chart.js";
 import { Cleanup, cleanUpOnSignals } from "./cleanup.js";
+import { chartSvg } from "../src/measure/chart.js";
 import { ArgsError, describeArgs, parseBenchArgs, USAGE, type BenchArgs } from "./core/args.js";
+import { chartSpec } from "./core/chart.js";
 import { estimateSeconds, planCases } from "./core/plan.js";
 import { renderReport } from "./core/report.js";
 import { planSetCases, summariseSetCase } from "./core/sets.js";
@@ -159,7 +160,8 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
 
   const reportPath = path.resolve(root, args.report);
   const chartPath = reportPath.replace(/\.md$/, "") + "-peers.svg";
-  const svg = renderChartSvg(summaries);
+  const spec = chartSpec(summaries);
+  const svg = spec && chartSvg(spec);
   if (svg) await writeFile(chartPath, svg);
   const markdown = renderReport({
     command: describeArgs(args),

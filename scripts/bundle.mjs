@@ -16,9 +16,8 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  // The native CRC32C addon picks its binary at run time. The charting library stays out of the
-  // bundle, so a plain download never parses it: `parget bench` imports it when it draws.
-  external: ["@node-rs/crc32", "echarts"],
+  // The native CRC32C addon picks its binary at run time.
+  external: ["@node-rs/crc32"],
   banner: {
     js: [
       "#!/usr/bin/env node",

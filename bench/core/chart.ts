@@ -1,29 +1,37 @@
 /**
- * The summary chart as an ECharts option (plain data): one group of horizontal bars per case,
- * one bar per tool, the length its percent of the case's ideal. bench/chart.ts renders it to SVG.
+ * The summary chart: each case's tools as points side by side, at their percent of the case's
+ * ideal (the median), with a whisker from the slowest to the fastest repeat. The cases are not
+ * an ordered axis, so no line joins them. Pure: a spec for the shared SVG writer
+ * (src/measure/chart.ts), which bench/peers.ts renders.
  */
-import type { CaseSummary } from "./stats.js";
+import type { ChartPoint, ChartSpec } from "../../src/measure/chart.js";
+import type { CaseSummary, ToolSummary } from "./stats.js";
 import { caseLabel } from "./tables.js";
 import type { ToolId } from "./types.js";
 
-export interface ChartSpec {
-  width: number;
-  height: number;
-  option: Record<string, unknown>;
-}
-
-/** Fixed per tool, so parget reads the same in every chart. */
+/** Fixed per tool, so parget reads the same in every chart; all strong enough for white. */
 export const TOOL_COLORS: Record<ToolId, string> = {
   parget: "#d62728",
-  "parget-auto": "#ff9896",
+  "parget-auto": "#ff7f0e",
   aria2c: "#1f77b4",
-  "aria2c-k20M": "#aec7e8",
+  "aria2c-k20M": "#17becf",
   axel: "#2ca02c",
   rclone: "#9467bd",
   wget2: "#8c564b",
-  curl: "#7f7f7f",
-  wget: "#bcbd22",
+  curl: "#555555",
+  wget: "#e377c2",
 };
+
+function point(t: ToolSummary | undefined, ideal: number | undefined): ChartPoint | null {
+  if (t?.bytesPerSecond === undefined || ideal === undefined) return null;
+  const percent = (bytesPerSecond: number | undefined): number =>
+    (100 * (bytesPerSecond ?? t.bytesPerSecond!)) / ideal;
+  return {
+    value: percent(t.bytesPerSecond),
+    min: percent(t.minBytesPerSecond),
+    max: percent(t.maxBytesPerSecond),
+  };
+}
 
 export function chartSpec(summaries: readonly CaseSummary[]): ChartSpec | undefined {
   const shown = summaries.filter((s) => s.skipped === undefined && s.tools.length > 0);
@@ -31,39 +39,27 @@ export function chartSpec(summaries: readonly CaseSummary[]): ChartSpec | undefi
   const tools = (Object.keys(TOOL_COLORS) as ToolId[]).filter((id) =>
     shown.some((s) => s.tools.some((t) => t.tool === id)),
   );
-  // ECharts draws the first category at the bottom: reverse, so the chart reads top-down.
-  const ordered = [...shown].reverse();
-  const categories = ordered.map(caseLabel);
-  const series = tools.map((id) => ({
-    name: id,
-    type: "bar",
-    itemStyle: { color: TOOL_COLORS[id] },
-    barGap: "10%",
-    data: ordered.map((s) => {
-      const p = s.tools.find((t) => t.tool === id)?.percentOfIdeal;
-      return p === undefined ? null : Math.round(p);
-    }),
-  }));
-  const highest = Math.max(100, ...series.flatMap((s) => s.data.filter((v) => v !== null)));
-  const barsPerCase = Math.max(...shown.map((s) => s.tools.length));
-  const height = 110 + shown.length * (barsPerCase * 6 + 14);
+  const repeats = Math.max(...shown.map((s) => s.case.repeats));
   return {
-    width: 960,
-    height,
-    option: {
-      animation: false,
-      backgroundColor: "#ffffff",
-      textStyle: { fontFamily: "sans-serif" },
-      title: { text: "Percent of ideal (higher is better)", left: "center", top: 4 },
-      legend: { top: 32, data: tools },
-      grid: { left: 230, right: 40, top: 70, bottom: 30 },
-      xAxis: {
-        type: "value",
-        max: Math.ceil(highest / 10) * 10,
-        axisLabel: { formatter: "{value}%" },
-      },
-      yAxis: { type: "category", data: categories, axisLabel: { fontSize: 11 } },
-      series,
-    },
+    title: "Percent of each case's ideal (higher is better)",
+    subtitle: [
+      repeats > 1
+        ? `median of up to ${repeats} repeats; whiskers from the slowest to the fastest`
+        : "one run each",
+    ],
+    categories: shown.map(caseLabel),
+    xTitle: "case (see the tables for what 100% is in each)",
+    yTitle: "percent of ideal (%)",
+    series: tools.map((id) => ({
+      name: id,
+      line: false,
+      color: TOOL_COLORS[id],
+      points: shown.map((s) =>
+        point(
+          s.tools.find((t) => t.tool === id),
+          s.idealBytesPerSecond,
+        ),
+      ),
+    })),
   };
 }

@@ -3,8 +3,9 @@
  * serves, the command lines, when to kill a run, and what the tables say. Pure, like plan.ts.
  */
 import { shellQuote, type ToolEnvironment } from "./tools.js";
-import { median } from "./stats.js";
-import { fmt, markdownTable } from "./tables.js";
+import { median, medianOfKnown } from "../../src/measure/stats.js";
+import { markdownTable } from "../../src/measure/table.js";
+import { fmt } from "./tables.js";
 import { GiB, KiB, MiB } from "./types.js";
 import { PACE } from "./scenarios.js";
 
@@ -338,11 +339,6 @@ export interface SetCaseSummary {
   rssPerActiveFile?: number;
 }
 
-function medianOf(values: readonly (number | undefined)[]): number | undefined {
-  const known = values.filter((v): v is number => v !== undefined);
-  return known.length === 0 ? undefined : median(known);
-}
-
 export function summariseSetCase(c: SetCase, runs: readonly SetRunResult[]): SetCaseSummary {
   const setBytes = totalBytes(c.files);
   const tools = c.tools.map((tool): SetToolSummary => {
@@ -362,8 +358,8 @@ export function summariseSetCase(c: SetCase, runs: readonly SetRunResult[]): Set
       bytesPerSecond: bytes / wall,
       percentOfIdeal: c.idealSeconds === undefined ? undefined : (100 * c.idealSeconds) / wall,
       peakRssBytes: rss.length > 0 ? Math.max(...rss) : undefined,
-      connections: medianOf(good.map((r) => r.connections)),
-      requests: medianOf(good.map((r) => r.requests)),
+      connections: medianOfKnown(good.map((r) => r.connections)),
+      requests: medianOfKnown(good.map((r) => r.requests)),
       sentPerSetBytes: sent.length > 0 ? median(sent) : undefined,
       worstSentPerSetBytes: sent.length > 0 ? Math.max(...sent) : undefined,
     };

@@ -2,19 +2,8 @@
  * From runs to the numbers in a table: medians over the successful repeats, percent of the
  * case's ideal, and each tool's speed relative to aria2c and to the best peer of the same case.
  */
+import { medianOfKnown, spreadOf } from "../../src/measure/stats.js";
 import { GiB, MiB, type Case, type RunResult, type ToolId } from "./types.js";
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError("median of nothing");
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function medianOf(values: readonly (number | undefined)[]): number | undefined {
-  const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-  return known.length === 0 ? undefined : median(known);
-}
 
 export interface ToolSummary {
   tool: ToolId;
@@ -25,6 +14,9 @@ export interface ToolSummary {
   /** Medians over the successful runs; undefined when none succeeded. */
   wallSeconds?: number | undefined;
   bytesPerSecond?: number | undefined;
+  /** The slowest and the fastest successful repeat (from the longest and shortest wall time). */
+  minBytesPerSecond?: number | undefined;
+  maxBytesPerSecond?: number | undefined;
   percentOfIdeal?: number | undefined;
   cpuSecondsPerGiB?: number | undefined;
   /** The highest peak over the successful runs. */
@@ -52,17 +44,19 @@ function summariseTool(c: Case, tool: ToolId, runs: readonly RunResult[]): ToolS
   const errors = [...new Set(mine.filter((r) => !r.ok).map((r) => r.error ?? "failed"))];
   const summary: ToolSummary = { tool, runs: mine.length, ok: good.length, errors };
   if (good.length === 0) return summary;
-  const wall = median(good.map((r) => r.wallSeconds));
-  const cpu = medianOf(good.map((r) => r.cpuSeconds));
+  const wall = spreadOf(good.map((r) => r.wallSeconds));
+  const cpu = medianOfKnown(good.map((r) => r.cpuSeconds));
   const rss = good.map((r) => r.peakRssBytes).filter((v): v is number => v !== undefined);
   return {
     ...summary,
-    wallSeconds: wall,
-    bytesPerSecond: c.size / wall,
+    wallSeconds: wall.median,
+    bytesPerSecond: c.size / wall.median,
+    minBytesPerSecond: c.size / wall.max,
+    maxBytesPerSecond: c.size / wall.min,
     cpuSecondsPerGiB: cpu === undefined ? undefined : cpu / (c.size / GiB),
     peakRssBytes: rss.length > 0 ? Math.max(...rss) : undefined,
-    connections: medianOf(good.map((r) => r.connections)),
-    requests: medianOf(good.map((r) => r.requests)),
+    connections: medianOfKnown(good.map((r) => r.connections)),
+    requests: medianOfKnown(good.map((r) => r.requests)),
   };
 }
 

@@ -1,24 +1,8 @@
 /** Markdown tables of the report, and the number formats they use. */
+import { markdownTable } from "../../src/measure/table.js";
 import { sizeLabel } from "./plan.js";
 import { mibPerSecond, type CaseSummary, type ToolSummary } from "./stats.js";
 import { MiB } from "./types.js";
-
-/** A Markdown table; cells are escaped for pipes, columns padded so the source reads too. */
-export function markdownTable(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  align: readonly ("l" | "r")[] = [],
-): string {
-  const cell = (s: string): string => s.replaceAll("|", "\\|").replaceAll("\n", " ");
-  const all = [header, ...rows].map((r) => r.map(cell));
-  const widths = header.map((_, i) => Math.max(3, ...all.map((r) => (r[i] ?? "").length)));
-  const line = (r: readonly string[]): string =>
-    `| ${widths
-      .map((w, i) => (align[i] === "r" ? (r[i] ?? "").padStart(w) : (r[i] ?? "").padEnd(w)))
-      .join(" | ")} |`;
-  const rule = `| ${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
-  return [line(all[0]!), rule, ...all.slice(1).map(line)].join("\n");
-}
 
 export const fmt = {
   seconds: (s: number | undefined): string =>

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { download, type DownloadEvent, type DownloadOptions } from "../index.js";
 import type { Run } from "./bench/plan.js";
-import { runText } from "./bench/report.js";
+import { firstRunText, roundText, runText } from "./bench/report.js";
 import { throughput, type RunResult } from "./bench/results.js";
 import { speed } from "./reporters/format.js";
 
@@ -113,12 +113,16 @@ class SweepProgress {
   readonly #total: number;
   readonly #repeats: number;
   readonly #live: boolean;
+  /** No estimate was printed before the sweep: give one after the first run. */
+  readonly #unestimated: boolean;
+  readonly #started = performance.now();
 
-  constructor(out: NodeJS.WriteStream, total: number, repeats: number) {
+  constructor(out: NodeJS.WriteStream, total: number, repeats: number, estimated: boolean) {
     this.#out = out;
     this.#total = total;
     this.#repeats = repeats;
     this.#live = out.isTTY === true;
+    this.#unestimated = !estimated;
   }
 
   update(run: Run, e?: Extract<DownloadEvent, { type: "progress" }>): void {
@@ -134,6 +138,13 @@ class SweepProgress {
       `${runText(run, this.#total, this.#repeats)}: ${speed(throughput(result))} ` +
       `in ${(result.elapsedMs / 1000).toFixed(1)} s`;
     this.#out.write(this.#live ? `\r\x1b[K${line}\n` : `${line}\n`);
+    if (this.#unestimated && run.index === 1 && this.#total > 1) {
+      this.#out.write(`parget bench: ${firstRunText(result.elapsedMs / 1000, this.#total)}\n`);
+    }
+    if (this.#repeats > 1 && run.index === this.#total / this.#repeats) {
+      const round = (performance.now() - this.#started) / 1000;
+      this.#out.write(`parget bench: ${roundText(round, this.#repeats)}\n`);
+    }
   }
 
   close(): void {
@@ -149,12 +160,19 @@ export async function runSweep(options: {
   url: string;
   runs: readonly Run[];
   repeats: number;
+  /** Whether the sweep's time was estimated before it began (the embedded server's). */
+  estimated: boolean;
   base: BaseOptions;
   scratch: string;
   signal: AbortSignal;
   results: RunResult[];
 }): Promise<void> {
-  const progress = new SweepProgress(process.stderr, options.runs.length, options.repeats);
+  const progress = new SweepProgress(
+    process.stderr,
+    options.runs.length,
+    options.repeats,
+    options.estimated,
+  );
   try {
     for (const run of options.runs) {
       progress.update(run);

@@ -3,19 +3,33 @@
  * own throttled server, and recommends a setting. The decisions live in ./bench/ (pure); this
  * file sets up the target, asks before a large fetch, runs the sweep and writes the outputs.
  */
+import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
-import { EXIT, UsageError, exitCodeOf, formatBytes, parseHttpUrl, parseSize } from "../index.js";
+import {
+  EXIT,
+  FileSystemError,
+  UsageError,
+  exitCodeOf,
+  formatBytes,
+  parseHttpUrl,
+  parseSize,
+} from "../index.js";
+import { chartSvg } from "../measure/chart.js";
 import { startServer, type RangeServer } from "../server/index.js";
-import { chartOption } from "./bench/chart.js";
+import { chartSpec } from "./bench/chart.js";
 import {
   DEFAULT_CHUNKS,
   DEFAULT_CONNECTIONS,
   DEFAULT_REPEATS,
   budgetOf,
   budgetText,
+  cellFlags,
   cellsOf,
+  estimateText,
+  estimateSeconds,
+  limitedByFileSize,
   parseChunkList,
   parseConnectionList,
   sweepOrder,
@@ -29,22 +43,24 @@ import {
   type BenchTarget,
 } from "./bench/report.js";
 import { recommend, summarize, type RunResult } from "./bench/results.js";
-import { writeChart } from "./bench-chart.js";
 import { probe, runSweep, scratchBase, type BaseOptions } from "./bench-run.js";
 import { FLAGS, addFlag, positiveInteger, runCommander } from "./flags.js";
 import { errorMessage } from "./reporters/format.js";
 
 const INTERRUPTED = 130;
 const MiB = 1024 * 1024;
-const EMBEDDED = { size: 64 * MiB, rate: 8 * MiB, latencyMs: 20, seed: "parget bench" };
+const EMBEDDED = { size: 32 * MiB, rate: 8 * MiB, latencyMs: 20, seed: "parget bench" };
 const DEFAULT_MAX_TOTAL = 2 * 1024 * MiB;
 const DEFAULT_CHART = "parget-bench.svg";
 
 const HELP_AFTER = `
-Each setting runs --repeats times; the table shows the median, min and max, and the chart the
-medians. Each copy is saved on tmpfs (/dev/shm) when there is room, and deleted after its run.
-The embedded server runs in this process: past a few hundred MiB/s it shares the CPU with the
-download, so the numbers say more about this machine than about a server.
+Each setting runs --repeats times; the table and the chart show the median, min and max. A
+fixed chunk size that cuts the file into fewer chunks than a setting has connections is not
+run ("limited"). The total time is estimated before the first run against the embedded
+server, after it against a URL; with its defaults the sweep takes about a minute. Each copy
+is saved on tmpfs (/dev/shm) when there is room, and deleted after its run. The embedded
+server runs in this process: past a few hundred MiB/s it shares the CPU with the download,
+so the numbers say more about this machine than about a server.
 
 Examples:
   parget bench
@@ -92,7 +108,7 @@ function command(): Command {
   );
   list(
     "-k, --chunk-sizes <LIST>",
-    "chunk sizes, and dynamic for no -k (default 256K,1M,4M,16M,64M,dynamic)",
+    "chunk sizes, and dynamic for no -k (default 256K,1M,dynamic)",
     parseChunkList,
   );
   list(
@@ -100,7 +116,7 @@ function command(): Command {
     `runs of each setting; the median counts (default ${DEFAULT_REPEATS})`,
     positiveInteger,
   );
-  list("--size <SIZE>", "embedded server: file size (default 64M)", parseSize);
+  list("--size <SIZE>", "embedded server: file size (default 32M)", parseSize);
   list(
     "--rate-per-connection <SIZE>",
     "embedded server: bytes/s per connection, 0 for none (default 8M)",
@@ -199,7 +215,15 @@ async function bench(
   const connections = flags.connections ?? [...DEFAULT_CONNECTIONS];
   const chunks = flags.chunkSizes ?? [...DEFAULT_CHUNKS];
   const repeats = flags.repeats ?? DEFAULT_REPEATS;
-  const cells = cellsOf(connections, chunks);
+  const all = cellsOf(connections, chunks);
+  const limited = all.filter((cell) => limitedByFileSize(cell, target.size));
+  const cells = all.filter((cell) => !limitedByFileSize(cell, target.size));
+  if (cells.length === 0) {
+    throw new UsageError(
+      `every setting has more connections than ${formatBytes(target.size)} has chunks; ` +
+        "choose smaller --chunk-sizes or fewer --connections",
+    );
+  }
   const runs = sweepOrder(cells, repeats);
   const human = flags.json ? process.stderr : process.stdout;
 
@@ -229,18 +253,36 @@ async function bench(
   }
 
   const scratch = await scratchBase(target.size);
+  const estimate = target.embedded ? `, about ${estimateText(estimateSeconds(runs, target))}` : "";
   process.stderr.write(
     `parget bench: ${targetText(target)}; ${runs.length} runs ` +
-      `(${cells.length} settings x ${repeats}), each saved in ${scratch.dir}` +
+      `(${cells.length} settings x ${repeats})${estimate}, each saved in ${scratch.dir}` +
       `${scratch.tmpfs ? " (memory)" : ""} and deleted at once\n`,
   );
+  if (limited.length > 0) {
+    process.stderr.write(
+      `parget bench: left out, as the file has fewer chunks than they have connections: ` +
+        `${limited.map(cellFlags).join(", ")}\n`,
+    );
+  }
   const results: RunResult[] = [];
   try {
-    await runSweep({ url, runs, repeats, base, scratch: scratch.dir, signal, results });
+    await runSweep({
+      url,
+      runs,
+      repeats,
+      estimated: target.embedded,
+      base,
+      scratch: scratch.dir,
+      signal,
+      results,
+    });
   } catch (err) {
     if (!signal.aborted) throw err;
     const partial = summarize(cells, results);
-    if (partial.length > 0) human.write(resultsTable(partial, connections, chunks, repeats));
+    if (partial.length > 0) {
+      human.write(resultsTable(partial, connections, chunks, repeats, undefined, limited));
+    }
     process.stderr.write(
       `parget bench: interrupted after ${results.length} of ${runs.length} runs\n`,
     );
@@ -249,7 +291,7 @@ async function bench(
 
   const summaries = summarize(cells, results);
   const rec = recommend(summaries);
-  human.write(`\n${resultsTable(summaries, connections, chunks, repeats, rec)}\n`);
+  human.write(`\n${resultsTable(summaries, connections, chunks, repeats, rec, limited)}\n`);
   // The embedded server's URL dies with it, and a shown URL may have lost its query.
   const again = target.embedded || target.url !== url ? "URL" : url;
   if (rec) human.write(recommendationText(rec, again));
@@ -259,7 +301,8 @@ async function bench(
   if (flags.chart !== false) {
     const file = resolve(flags.chart ?? DEFAULT_CHART);
     try {
-      await writeChart(file, chartOption(target, repeats, summaries, connections, chunks, rec));
+      const spec = chartSpec(target, repeats, summaries, connections, chunks, rec, limited);
+      await writeChart(file, chartSvg(spec));
       chartFile = file;
       human.write(`chart: ${file}\n`);
     } catch (err) {
@@ -268,10 +311,20 @@ async function bench(
     }
   }
   if (flags.json) {
-    const report = jsonReport(target, repeats, summaries, rec, chartFile);
+    const report = jsonReport(target, repeats, summaries, rec, chartFile, limited);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   }
   return status;
+}
+
+async function writeChart(file: string, svg: string): Promise<void> {
+  try {
+    await writeFile(file, svg);
+  } catch (err) {
+    throw new FileSystemError(`cannot write the chart ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
 
 /** The URL as shown: no credentials, and no query (signed URLs carry their secrets there). */

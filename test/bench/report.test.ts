@@ -4,7 +4,6 @@ import { chartSpec } from "../../bench/core/chart.js";
 import { planCases } from "../../bench/core/plan.js";
 import { renderReport, type Report } from "../../bench/core/report.js";
 import { summariseCase } from "../../bench/core/stats.js";
-import { markdownTable } from "../../bench/core/tables.js";
 import { nginxConfig } from "../../bench/core/configs.js";
 import {
   commandLine,
@@ -13,11 +12,6 @@ import {
   toolById,
   TOOLS,
 } from "../../bench/core/tools.js";
-
-test("markdown tables pad columns, align right, and escape pipes", () => {
-  const table = markdownTable(["tool", "s"], [["a|b", "1.5"]], ["l", "r"]);
-  assert.equal(table, ["| tool |   s |", "| ---- | --: |", "| a\\|b | 1.5 |"].join("\n"));
-});
 
 test("command templates: the same URL, output and connection count for every tool", () => {
   for (const tool of TOOLS) {
@@ -136,22 +130,27 @@ test("the report has the machine, the summary, a table per case, commands and sk
   assert.match(md, /\| unthrottled 128 MiB, n=16, disk .*\| +2\.00x \| +2\.00x \|/);
 });
 
-test("the chart has a bar series per tool and a category per case that ran", () => {
+test("the chart: a series of unjoined points per tool, a category per case that ran", () => {
   const spec = chartSpec(sampleReport().summaries);
   assert.ok(spec);
-  const option = spec.option as {
-    series: { name: string; data: (number | null)[] }[];
-    yAxis: { data: string[] };
-  };
   assert.deepEqual(
-    option.series.map((s) => s.name),
-    ["parget", "aria2c", "curl"],
+    spec.series.map((s) => [s.name, s.line]),
+    [
+      ["parget", false],
+      ["aria2c", false],
+      ["curl", false],
+    ],
   );
-  assert.deepEqual(option.yAxis.data, [
-    "unthrottled 128 MiB, n=16, tmpfs, https",
-    "unthrottled 128 MiB, n=16, tmpfs",
+  assert.deepEqual(spec.categories, [
     "unthrottled 128 MiB, n=16, disk",
+    "unthrottled 128 MiB, n=16, tmpfs",
+    "unthrottled 128 MiB, n=16, tmpfs, https",
   ]);
-  assert.deepEqual(option.series[0]?.data, [100, 100, 100]);
+  assert.deepEqual(spec.series[0]?.points, [
+    { value: 100, min: 100, max: 100 },
+    { value: 100, min: 100, max: 100 },
+    { value: 100, min: 100, max: 100 },
+  ]);
+  assert.match(spec.yTitle, /\(%\)$/);
   assert.equal(chartSpec([]), undefined);
 });

@@ -4,18 +4,10 @@ import { planCases } from "../../bench/core/plan.js";
 import {
   countLogLines,
   countPythonLogLines,
-  median,
   parseTimeReport,
   summariseCase,
 } from "../../bench/core/stats.js";
 import { GiB, MiB, type Case, type RunResult, type ToolId } from "../../bench/core/types.js";
-
-test("median of odd and even counts, whatever the order", () => {
-  assert.equal(median([3, 1, 2]), 2);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.equal(median([7]), 7);
-  assert.throws(() => median([]), RangeError);
-});
 
 function pacedCase(): Case {
   const c = planCases({
@@ -54,6 +46,8 @@ test("a case's summary: medians, percent of ideal, ratios to aria2c and to the b
   const [parget, aria2c, axel] = s.tools;
   assert.equal(parget?.wallSeconds, 1.5);
   assert.equal(parget?.bytesPerSecond, (128 * MiB) / 1.5);
+  assert.equal(parget?.minBytesPerSecond, (128 * MiB) / 3, "the slowest repeat");
+  assert.equal(parget?.maxBytesPerSecond, 128 * MiB, "the fastest repeat");
   assert.equal(Math.round(parget!.percentOfIdeal!), 67);
   assert.equal(parget?.peakRssBytes, 90 * MiB, "the highest peak");
   assert.equal(parget?.connections, 16);

@@ -23,6 +23,7 @@ interface Report {
   repeats: number;
   results: { connections: number; chunkSize: number | null; median: number; runs: number[] }[];
   recommendation: { connections: number; chunkSize: number | null; flags: string; text: string };
+  limited: { connections: number; chunkSize: number }[];
   chart: string | null;
 }
 
@@ -52,12 +53,12 @@ function explain(result: CliResult): string {
   return `exit ${result.code}\nstdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`;
 }
 
-test("a tiny sweep against the embedded server: JSON, an SVG chart, a recommendation", async (t) => {
+test("a tiny sweep against the embedded server: an estimate, JSON, an SVG chart, a recommendation", async (t) => {
   const dir = await tempDir(t, "bench");
   const chart = path.join(dir, "c.svg");
   const result = await bench(
     [
-      ...["--size", "8M", "--connections", "1,4", "--chunk-sizes", "1M,dynamic"],
+      ...["--size", "8M", "--connections", "1,4", "--chunk-sizes", "1M,4M,dynamic"],
       ...["--repeats", "1", "--json", "--chart", chart],
     ],
     dir,
@@ -73,11 +74,14 @@ test("a tiny sweep against the embedded server: JSON, an SVG chart, a recommenda
     report.results.map((r) => [r.connections, r.chunkSize, r.runs.length]),
     [
       [1, MiB, 1],
+      [1, 4 * MiB, 1],
       [1, null, 1],
       [4, MiB, 1],
       [4, null, 1],
     ],
   );
+  // 8 MiB in 4M chunks is two chunks: four connections cannot all work, so that cell is not run.
+  assert.deepEqual(report.limited, [{ connections: 4, chunkSize: 4 * MiB }]);
   for (const r of report.results) assert.ok(r.median > 0, `a throughput for ${JSON.stringify(r)}`);
   // The server allows 8 MiB/s per connection: four connections beat one by far.
   assert.equal(report.recommendation.connections, 4, explain(result));
@@ -85,9 +89,14 @@ test("a tiny sweep against the embedded server: JSON, an SVG chart, a recommenda
   assert.match(report.recommendation.text, /^-n 4 .*MiB\/s/);
   assert.equal(report.chart, chart);
 
-  // The people's version went to stderr: progress, the table, the recommendation.
-  assert.match(result.stderr, /^\[1\/4\] -n 1 -k 1M, run 1\/1: .*MiB\/s in/m);
-  assert.match(result.stderr, /^-n 4 .*\*/m);
+  // The people's version went to stderr: the estimate, progress, the table, the recommendation.
+  assert.match(
+    result.stderr,
+    /^parget bench: 8\.00 MiB from the embedded server .*; 5 runs \(5 settings x 1\), about \d+ s,/m,
+  );
+  assert.match(result.stderr, /^parget bench: left out, .*: -n 4 -k 4M$/m);
+  assert.match(result.stderr, /^\[1\/5\] -n 1 -k 1M, run 1\/1: .*MiB\/s in/m);
+  assert.match(result.stderr, /^-n 4 .*limited/m);
   assert.match(result.stderr, /^recommended: -n 4 /m);
 
   const svg = await readFile(chart, "utf8");
@@ -95,6 +104,9 @@ test("a tiny sweep against the embedded server: JSON, an SVG chart, a recommenda
   assert.match(svg.trimEnd(), /<\/svg>$/);
   assertBalancedXml(svg);
   for (const series of ["-n 1", "-n 4"]) assert.ok(svg.includes(`>${series}<`), series);
+  assert.equal((svg.match(/<g class="series"/g) ?? []).length, 2);
+  assert.equal((svg.match(/class="marker apart"/g) ?? []).length, 2, "dynamic, apart, per line");
+  assert.ok(svg.includes(">throughput (MiB/s)<"));
 });
 
 test("against a URL: the total is said up front, and the sweep reads the URL", async (t) => {
@@ -113,6 +125,10 @@ test("against a URL: the total is said up front, and the sweep reads the URL", a
     result.stderr,
     /^parget bench: will fetch 8\.00 MiB \(2\.00 MiB x 2 settings x 2 runs\) from 127\.0\.0\.1:\d+$/m,
   );
+  // Nothing predicts a URL's speed: the estimate comes after the first run, then the first round.
+  assert.match(result.stderr, /^parget bench: the first run, .*, the 4 runs take at most about/m);
+  assert.match(result.stderr, /^parget bench: the first of 2 rounds took/m);
+  assert.doesNotMatch(result.stderr, /\(2 settings x 2\), about/);
   const report = JSON.parse(result.stdout) as Report;
   assert.deepEqual(report.target, { url, embedded: false, size: 2 * MiB });
   assert.deepEqual(
@@ -170,6 +186,10 @@ test("a long sweep of quick runs: no listener piles up on the command's signal",
   );
   assert.equal(result.code, 0, explain(result));
   assert.match(result.stderr, /^\[16\/16\] /m);
+  assert.match(
+    result.stderr,
+    /^parget bench: the first of 2 rounds took \d+ s; about \d+ s left$/m,
+  );
   assert.doesNotMatch(result.stderr, /Warning/);
   assert.match(result.stdout, /^recommended: -n \d/m);
 });
@@ -192,6 +212,8 @@ test("bad bench arguments are usage errors, before anything is fetched", async (
     ["--chunk-sizes", "1M,,2M"],
     ["--repeats", "0"],
     ["--latency", "fast"],
+    // 1M in 1M chunks cannot keep two connections busy: nothing left to run.
+    ["--size", "1M", "--chunk-sizes", "1M", "--connections", "2"],
     ["http://127.0.0.1:9/f.bin", "--size", "8M"],
     ["ftp://example.com/f.bin"],
     ["http://a.test/1", "http://a.test/2"],

@@ -1,78 +1,67 @@
 /**
- * The chart of a sweep, as an Apache ECharts option: throughput (median) against chunk size, one
- * line per connection count. Pure: a plain object, rendered to SVG by ../bench-chart.ts.
+ * The chart of a sweep: throughput against chunk size, one line per connection count, each point
+ * the median with a whisker from the slowest to the fastest run. "dynamic" is no chunk size, so
+ * it stands apart, unjoined. Pure: a spec for the shared SVG writer (src/measure/chart.ts).
  */
-import type { EChartsOption, LineSeriesOption } from "echarts";
-import { chunkLabel, type ChunkSetting } from "./plan.js";
+import type { ChartSpec } from "../../measure/chart.js";
+import { rateUnit } from "../../measure/table.js";
+import { cellFlags, chunkLabel, type Cell, type ChunkSetting } from "./plan.js";
+import { targetText, type BenchTarget } from "./report.js";
 import type { CellSummary, Recommendation } from "./results.js";
-import { targetText, unitFor, type BenchTarget } from "./report.js";
 
-export const CHART_WIDTH = 900;
-export const CHART_HEIGHT = 560;
-
-/** A series' name: the legend shows it, and the SVG carries it as text. */
+/** A series' name: the legend shows it. */
 export function seriesName(connections: number): string {
   return `-n ${connections}`;
 }
 
-export function chartOption(
+export function chartSpec(
   target: BenchTarget,
   repeats: number,
   summaries: readonly CellSummary[],
   connections: readonly number[],
   chunks: readonly ChunkSetting[],
   rec?: Recommendation,
-): EChartsOption {
-  const unit = unitFor(Math.max(0, ...summaries.map((s) => s.median)));
-  const series: LineSeriesOption[] = connections.map((n) => ({
-    type: "line",
+  limited: readonly Cell[] = [],
+): ChartSpec {
+  const unit = rateUnit(Math.max(0, ...summaries.map((s) => s.max)));
+  const scaled = (v: number): number => v / unit.scale;
+  const series = connections.map((n) => ({
     name: seriesName(n),
-    symbolSize: 7,
-    // A cell not measured (an interrupted sweep) leaves a gap rather than a fake zero.
-    data: chunks.map((chunk) => {
+    line: true,
+    // A cell not measured (interrupted, or limited by the file's size) leaves a gap, not a zero.
+    points: chunks.map((chunk) => {
       const s = summaries.find((x) => x.connections === n && x.chunk === chunk);
-      return s === undefined ? null : Number((s.median / unit.scale).toFixed(2));
+      return s === undefined
+        ? null
+        : { value: scaled(s.median), min: scaled(s.min), max: scaled(s.max) };
     }),
   }));
-  const chosen = rec && connections.indexOf(rec.connections);
-  if (rec && chosen !== undefined && chosen >= 0) {
-    series[chosen]!.markPoint = {
-      symbol: "pin",
-      symbolSize: 30,
-      label: { position: "top", formatter: "recommended" },
-      data: [
-        {
-          name: "recommended",
-          coord: [chunkLabel(rec.chunk), Number((rec.median / unit.scale).toFixed(2))],
-        },
-      ],
-    };
-  }
-  const runs = repeats > 1 ? `median of ${repeats} runs` : "one run each";
-  return {
-    animation: false,
-    backgroundColor: "#ffffff",
-    title: {
-      text: "parget bench: throughput by chunk size and connections",
-      subtext: `${targetText(target)}; ${runs}` + (rec ? `; recommended: ${rec.flags}` : ""),
-      left: "center",
-    },
-    legend: { top: 58, data: connections.map(seriesName) },
-    grid: { left: 80, right: 40, top: 110, bottom: 70 },
-    xAxis: {
-      type: "category",
-      name: "chunk size (-k); dynamic: no -k",
-      nameLocation: "middle",
-      nameGap: 36,
-      data: chunks.map(chunkLabel),
-    },
-    yAxis: {
-      type: "value",
-      name: unit.name,
-      nameLocation: "middle",
-      nameGap: 55,
-      min: 0,
-    },
+  const runs = repeats > 1 ? `median of ${repeats} runs, whiskers min-max` : "one run each";
+  const subtitle = [
+    targetText(target),
+    runs + (rec ? `; recommended: ${rec.flags}` : ""),
+    ...(limited.length > 0
+      ? [
+          `not run, the file having fewer chunks than connections: ${limited.map(cellFlags).join(", ")}`,
+        ]
+      : []),
+  ];
+  const dynamic = chunks.indexOf("dynamic");
+  const spec: ChartSpec = {
+    title: "parget bench: throughput by chunk size and connections",
+    subtitle,
+    categories: chunks.map(chunkLabel),
+    xTitle: "chunk size (-k); dynamic: no -k, set apart",
+    yTitle: `throughput (${unit.name})`,
     series,
   };
+  if (dynamic >= 0) spec.apartFrom = dynamic;
+  if (rec) {
+    spec.highlight = {
+      series: connections.indexOf(rec.connections),
+      category: chunks.indexOf(rec.chunk),
+      label: "recommended",
+    };
+  }
+  return spec;
 }

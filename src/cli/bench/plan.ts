@@ -4,6 +4,7 @@
  * Pure: no sockets, files or clocks.
  */
 import { UsageError, formatBytes, parseSize } from "../../index.js";
+import { durationText } from "../../measure/table.js";
 
 /** A fixed chunk size in bytes (`-k`), or "dynamic": no `-k`, ranges split and stolen. */
 export type ChunkSetting = number | "dynamic";
@@ -25,15 +26,13 @@ export interface Run {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-export const DEFAULT_CHUNKS: readonly ChunkSetting[] = [
-  256 * KiB,
-  MiB,
-  4 * MiB,
-  16 * MiB,
-  64 * MiB,
-  "dynamic",
-];
-export const DEFAULT_CONNECTIONS: readonly number[] = [1, 2, 4, 8, 16, 32];
+/**
+ * The default sweep, sized to the embedded server's default 32 MiB file (8 MiB/s a connection,
+ * 20 ms latency): 27 runs, about a minute in all, and no cell that the file's size limits (at
+ * 1M, each of 16 connections still has two chunks).
+ */
+export const DEFAULT_CHUNKS: readonly ChunkSetting[] = [256 * KiB, MiB, "dynamic"];
+export const DEFAULT_CONNECTIONS: readonly number[] = [1, 4, 16];
 export const DEFAULT_REPEATS = 3;
 
 /** `--chunk-sizes 256K,1M,dynamic`: sizes ascending without duplicates, "dynamic" last. */
@@ -104,6 +103,20 @@ export function cellsOf(connections: readonly number[], chunks: readonly ChunkSe
   return connections.flatMap((n) => chunks.map((chunk) => ({ connections: n, chunk })));
 }
 
+/** How many requests' worth of chunks a cell cuts the file into; dynamic: one per connection. */
+function chunkCount(cell: Cell, size: number): number {
+  return cell.chunk === "dynamic" ? cell.connections : Math.max(1, Math.ceil(size / cell.chunk));
+}
+
+/**
+ * A fixed chunk size that cuts the file into fewer chunks than the cell has connections: some of
+ * them would never get a byte, so the cell would measure the file's size, not the server. Such
+ * cells are not run; the table and the chart say so.
+ */
+export function limitedByFileSize(cell: Cell, size: number): boolean {
+  return chunkCount(cell, size) < cell.connections;
+}
+
 /**
  * The runs in the order they happen: every cell once, then every cell again. A drift during the
  * sweep (another load on the machine, a warming cache) then spreads over all cells rather than
@@ -138,4 +151,42 @@ export function budgetText(b: Budget): string {
   const settings = `${b.cells} setting${b.cells === 1 ? "" : "s"}`;
   const runs = `${b.repeats} run${b.repeats === 1 ? "" : "s"}`;
   return `${formatBytes(b.total)} (${formatBytes(b.size)} x ${settings} x ${runs})`;
+}
+
+/** The embedded server's settings, as far as an estimate needs them. */
+export interface ServerModel {
+  size: number;
+  /** Bytes/s per connection; 0 or none for unthrottled. */
+  ratePerConnection?: number;
+  /** Added before each response; none for 0. */
+  latencyMs?: number;
+}
+
+/** What an unthrottled loopback run is assumed to reach, for the estimate only. */
+export const UNTHROTTLED_ESTIMATE = 200 * MiB;
+/** Each run's fixed cost: starting the download, its first request, closing the file. */
+export const RUN_OVERHEAD_SECONDS = 0.15;
+
+/**
+ * How long one run of `cell` should take on the embedded server: the file over the connections
+ * its chunks can use, plus the latency of each connection's requests one after another.
+ */
+export function expectedRunSeconds(cell: Cell, server: ServerModel): number {
+  const chunks = chunkCount(cell, server.size);
+  const used = Math.min(cell.connections, chunks);
+  const perConnection = server.ratePerConnection ?? 0;
+  const rate = perConnection > 0 ? perConnection * used : UNTHROTTLED_ESTIMATE;
+  const requestsEach = Math.ceil(chunks / used);
+  const latency = ((server.latencyMs ?? 0) * requestsEach) / 1000;
+  return RUN_OVERHEAD_SECONDS + server.size / rate + latency;
+}
+
+/** The whole sweep's expected time: every run's expected time, added up. */
+export function estimateSeconds(runs: readonly Run[], server: ServerModel): number {
+  return runs.reduce((total, run) => total + expectedRunSeconds(run.cell, server), 0);
+}
+
+/** An estimate, rounded to what a person plans with: past a minute, to the nearest 10 s. */
+export function estimateText(seconds: number): string {
+  return durationText(seconds, seconds >= 60 ? 10 : 1);
 }

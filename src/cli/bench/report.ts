@@ -3,7 +3,15 @@
  * recommendation, the machine-readable report. Pure: strings and objects out, nothing written.
  */
 import { formatBytes } from "../../index.js";
-import { cellFlags, chunkLabel, type ChunkSetting, type Run } from "./plan.js";
+import { rateUnit, textTable } from "../../measure/table.js";
+import {
+  cellFlags,
+  chunkLabel,
+  estimateText,
+  type Cell,
+  type ChunkSetting,
+  type Run,
+} from "./plan.js";
 import type { CellSummary, Recommendation } from "./results.js";
 
 /** What was measured, as the report and the chart's title describe it. */
@@ -33,16 +41,35 @@ export function runText(run: Run, totalRuns: number, repeats: number): string {
   return `[${String(run.index).padStart(width)}/${totalRuns}] ${cellFlags(run.cell)}, run ${run.repeat}/${repeats}`;
 }
 
-/** A throughput unit for a whole table, so its columns compare at a glance. */
-export function unitFor(bytesPerSecond: number): { name: string; scale: number } {
-  if (bytesPerSecond >= 1024 ** 3 * 10) return { name: "GiB/s", scale: 1024 ** 3 };
-  if (bytesPerSecond >= 1024 ** 2) return { name: "MiB/s", scale: 1024 ** 2 };
-  return { name: "KiB/s", scale: 1024 };
+/**
+ * After the first run against a URL, whose speed nothing predicted. It had the fewest
+ * connections (the lists are ascending), so it is likely the slowest: a bound, not a promise.
+ */
+export function firstRunText(seconds: number, totalRuns: number): string {
+  return (
+    `the first run, over the fewest connections, took ${estimateText(seconds)}; if none is ` +
+    `slower, the ${totalRuns} runs take at most about ${estimateText(seconds * totalRuns)}`
+  );
 }
+
+/** After the first round: every round runs the same settings, so each later one takes about as long. */
+export function roundText(seconds: number, repeats: number): string {
+  return (
+    `the first of ${repeats} rounds took ${estimateText(seconds)}; ` +
+    `about ${estimateText(seconds * (repeats - 1))} left`
+  );
+}
+
+/** What the table and the chart show for a cell that the file's size left out. */
+export const LIMITED = "limited";
+export const LIMITED_TEXT = "limited: fewer chunks than connections at this file size, not run";
+
+const sameCell = (a: Cell, b: Cell): boolean =>
+  a.connections === b.connections && a.chunk === b.chunk;
 
 /**
  * Rows are connection counts, columns chunk sizes; each cell `median (min-max)`. The recommended
- * cell is marked with `*`.
+ * cell is marked with `*`, a cell the file's size limits with "limited".
  */
 export function resultsTable(
   summaries: readonly CellSummary[],
@@ -50,8 +77,9 @@ export function resultsTable(
   chunks: readonly ChunkSetting[],
   repeats: number,
   recommended?: Pick<Recommendation, "connections" | "chunk">,
+  limited: readonly Cell[] = [],
 ): string {
-  const unit = unitFor(Math.max(0, ...summaries.map((s) => s.max)));
+  const unit = rateUnit(Math.max(0, ...summaries.map((s) => s.max)));
   const num = (v: number): string => (v / unit.scale).toFixed(1);
   // A column for the star, so the numbers stay right-aligned.
   const blank = recommended ? " " : "";
@@ -61,24 +89,23 @@ export function resultsTable(
   for (const n of connections) {
     const row = [`-n ${n}`];
     for (const chunk of chunks) {
-      const s = summaries.find((x) => x.connections === n && x.chunk === chunk);
-      let text = s === undefined ? "-" : num(s.median);
+      const cell = { connections: n, chunk };
+      const s = summaries.find((x) => sameCell(x, cell));
+      let text =
+        s === undefined ? (limited.some((l) => sameCell(l, cell)) ? LIMITED : "-") : num(s.median);
       if (s !== undefined && s.runs.length > 1) text += ` (${num(s.min)}-${num(s.max)})`;
-      text += recommended?.connections === n && recommended.chunk === chunk ? "*" : blank;
+      text += recommended && sameCell(recommended, cell) ? "*" : blank;
       row.push(text);
     }
     rows.push(row);
   }
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const lines = rows.map((r) =>
-    r
-      .map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!)))
-      .join("   ")
-      .trimEnd(),
-  );
   const what = repeats > 1 ? `median (min-max) of ${repeats} runs` : "one run each";
-  const legend = recommended ? ["* recommended"] : [];
-  return [`${unit.name}, ${what}:`, ...lines, ...legend].join("\n") + "\n";
+  const legend = [
+    ...(recommended ? ["* recommended"] : []),
+    ...(limited.length > 0 ? [LIMITED_TEXT] : []),
+  ];
+  const table = textTable(rows, ["l", ...chunks.map(() => "r" as const)]);
+  return [`${unit.name}, ${what}:`, table, ...legend].join("\n") + "\n";
 }
 
 /** The recommendation as printed after the table, ending with the command to run. */
@@ -112,6 +139,8 @@ export interface BenchReport {
     text: string;
     notes: string[];
   } | null;
+  /** Cells not run because the file has fewer chunks than they have connections. */
+  limited: { connections: number; chunkSize: number }[];
   /** Where the SVG chart was written, or null. */
   chart: string | null;
 }
@@ -123,6 +152,7 @@ export function jsonReport(
   summaries: readonly CellSummary[],
   rec: Recommendation | undefined,
   chart: string | null,
+  limited: readonly Cell[] = [],
 ): BenchReport {
   const chunkSize = (c: ChunkSetting): number | null => (c === "dynamic" ? null : c);
   return {
@@ -146,6 +176,7 @@ export function jsonReport(
           notes: rec.notes,
         }
       : null,
+    limited: limited.map((c) => ({ connections: c.connections, chunkSize: chunkSize(c.chunk)! })),
     chart,
   };
 }

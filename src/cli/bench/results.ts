@@ -3,6 +3,7 @@
  * recommend, with the reasons. Pure: the measurements come in, text and numbers go out.
  */
 import { formatBytes } from "../../index.js";
+import { spreadOf, type Spread } from "../../measure/stats.js";
 import { cellFlags, cellText, type Cell, type ChunkSetting } from "./plan.js";
 
 /** One finished download. */
@@ -14,24 +15,13 @@ export interface RunResult {
 }
 
 /** A cell's runs, in bytes per second. */
-export interface CellSummary extends Cell {
+export interface CellSummary extends Cell, Spread {
   runs: number[];
-  median: number;
-  min: number;
-  max: number;
 }
 
 /** Bytes per second; a run too short to time counts as 1 ms. */
 export function throughput(run: Pick<RunResult, "bytes" | "elapsedMs">): number {
   return run.bytes / (Math.max(run.elapsedMs, 1) / 1000);
-}
-
-/** The middle value; the mean of the two middle ones for an even count. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError("the median of nothing");
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const sameCell = (a: Cell, b: Cell): boolean =>
@@ -42,9 +32,7 @@ export function summarize(cells: readonly Cell[], results: readonly RunResult[])
   return cells.flatMap((cell) => {
     const runs = results.filter((r) => sameCell(r.cell, cell)).map(throughput);
     if (runs.length === 0) return [];
-    return [
-      { ...cell, runs, median: median(runs), min: Math.min(...runs), max: Math.max(...runs) },
-    ];
+    return [{ ...cell, runs, ...spreadOf(runs) }];
   });
 }
 
@@ -159,8 +147,7 @@ function noiseNotes(chosen: CellSummary): string[] {
   if (chosen.runs.length === 1) {
     return ["each setting ran once; --repeats 3 or more gives a firmer answer"];
   }
-  const spread = (chosen.max - chosen.min) / chosen.median;
-  if (spread <= 0.15) return [];
+  if (chosen.spread <= 0.15) return [];
   return [
     `its runs ranged from ${speed(chosen.min)} to ${speed(chosen.max)}; ` +
       `more --repeats would firm this up`,

@@ -3,12 +3,19 @@ import { test } from "node:test";
 import {
   DEFAULT_CHUNKS,
   DEFAULT_CONNECTIONS,
+  DEFAULT_REPEATS,
+  RUN_OVERHEAD_SECONDS,
+  UNTHROTTLED_ESTIMATE,
   budgetOf,
   budgetText,
   cellFlags,
   cellText,
   cellsOf,
   chunkLabel,
+  estimateText,
+  estimateSeconds,
+  expectedRunSeconds,
+  limitedByFileSize,
   parseChunkList,
   parseConnectionList,
   sizeFlag,
@@ -50,9 +57,63 @@ test("connection lists: ascending without repeats; only positive whole numbers",
   }
 });
 
-test("defaults: the issue's sweep", () => {
-  assert.deepEqual(DEFAULT_CONNECTIONS, [1, 2, 4, 8, 16, 32]);
-  assert.deepEqual(DEFAULT_CHUNKS.map(chunkLabel), ["256K", "1M", "4M", "16M", "64M", "dynamic"]);
+test("defaults: a sweep of about a minute on the embedded server, no cell limited by its file", () => {
+  assert.deepEqual(DEFAULT_CONNECTIONS, [1, 4, 16]);
+  assert.deepEqual(DEFAULT_CHUNKS.map(chunkLabel), ["256K", "1M", "dynamic"]);
+  const cells = cellsOf(DEFAULT_CONNECTIONS, DEFAULT_CHUNKS);
+  const server = { size: 32 * M, ratePerConnection: 8 * M, latencyMs: 20 };
+  assert.deepEqual(
+    cells.filter((c) => limitedByFileSize(c, server.size)),
+    [],
+  );
+  const seconds = estimateSeconds(sweepOrder(cells, DEFAULT_REPEATS), server);
+  assert.ok(seconds >= 45 && seconds <= 75, `about a minute, not ${seconds} s`);
+});
+
+test("a fixed chunk size is limited when the file has fewer chunks than the cell has connections", () => {
+  const size = 64 * M;
+  assert.equal(limitedByFileSize({ connections: 4, chunk: 16 * M }, size), false, "4 chunks, 4");
+  assert.equal(limitedByFileSize({ connections: 8, chunk: 16 * M }, size), true, "4 chunks, 8");
+  assert.equal(limitedByFileSize({ connections: 1, chunk: 64 * M }, size), false);
+  assert.equal(limitedByFileSize({ connections: 2, chunk: 64 * M }, size), true);
+  assert.equal(limitedByFileSize({ connections: 2, chunk: 48 * M }, size), false, "48M + 16M");
+  assert.equal(limitedByFileSize({ connections: 64, chunk: "dynamic" }, size), false);
+});
+
+test("a run's expected time: the file over the usable connections, plus each request's latency", () => {
+  const server = { size: 32 * M, ratePerConnection: 8 * M, latencyMs: 20 };
+  const close = (actual: number, expected: number): void =>
+    assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
+  // One connection, 32 chunks of 1M one after another: 4 s of data, 32 x 20 ms of latency.
+  close(expectedRunSeconds({ connections: 1, chunk: M }, server), RUN_OVERHEAD_SECONDS + 4 + 0.64);
+  // Four connections, 8 chunks each.
+  close(expectedRunSeconds({ connections: 4, chunk: M }, server), RUN_OVERHEAD_SECONDS + 1 + 0.16);
+  // Dynamic: a range per connection.
+  close(
+    expectedRunSeconds({ connections: 16, chunk: "dynamic" }, server),
+    RUN_OVERHEAD_SECONDS + 0.25 + 0.02,
+  );
+  // Unthrottled: an assumed loopback speed, no latency.
+  close(
+    expectedRunSeconds({ connections: 4, chunk: "dynamic" }, { size: 100 * M }),
+    RUN_OVERHEAD_SECONDS + (100 * M) / UNTHROTTLED_ESTIMATE,
+  );
+});
+
+test("the sweep's estimate is its runs' expected times added up: runs x time for one cell", () => {
+  const server = { size: 8 * M, ratePerConnection: 8 * M, latencyMs: 0 };
+  const cell = { connections: 2, chunk: "dynamic" as const };
+  const runs = sweepOrder([cell], 5);
+  assert.equal(estimateSeconds(runs, server), 5 * expectedRunSeconds(cell, server));
+  assert.equal(estimateSeconds([], server), 0);
+});
+
+test("estimates read as a person plans: seconds, then minutes to the nearest 10 s", () => {
+  assert.equal(estimateText(0.2), "1 s");
+  assert.equal(estimateText(44.6), "45 s");
+  assert.equal(estimateText(64), "1 min");
+  assert.equal(estimateText(86), "1 min 30 s");
+  assert.equal(estimateText(307), "5 min 10 s");
 });
 
 test("sizes print as the user would type them", () => {

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  firstRunText,
   jsonReport,
   recommendationText,
   resultsTable,
+  roundText,
   runText,
   targetText,
-  unitFor,
   type BenchTarget,
 } from "../../../src/cli/bench/report.js";
 import { recommend } from "../../../src/cli/bench/results.js";
@@ -47,11 +48,13 @@ test("a run's progress label is aligned on the run count", () => {
   );
 });
 
-test("one unit for the whole table, chosen by its largest value", () => {
-  assert.equal(unitFor(500 * K).name, "KiB/s");
-  assert.equal(unitFor(M).name, "MiB/s");
-  assert.equal(unitFor(9 * 1024 * M).name, "MiB/s");
-  assert.equal(unitFor(12 * 1024 * M).name, "GiB/s");
+test("estimates during the sweep: a bound from the first run, the rest from the first round", () => {
+  assert.equal(
+    firstRunText(4.2, 27),
+    "the first run, over the fewest connections, took 4 s; if none is slower, " +
+      "the 27 runs take at most about 1 min 50 s",
+  );
+  assert.equal(roundText(21, 3), "the first of 3 rounds took 21 s; about 42 s left");
 });
 
 test("the table: rows of connections, columns of chunk sizes, the pick starred", () => {
@@ -84,6 +87,21 @@ test("one run each: no range; a cell not measured shows a dash; slow servers in 
       "       -k 256K   dynamic",
       "-n 1     256.0         -",
       "-n 2     512.0         -",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("a cell the file's size limits says so, and the legend says why", () => {
+  const summaries = [cell(1, 4 * M, 8, 8, 8), cell(16, M, 100, 110, 120)];
+  assert.equal(
+    resultsTable(summaries, [1, 16], [M, 4 * M], 3, undefined, [{ connections: 16, chunk: 4 * M }]),
+    [
+      "MiB/s, median (min-max) of 3 runs:",
+      "                      -k 1M           -k 4M",
+      "-n 1                      -   8.0 (8.0-8.0)",
+      "-n 16   110.0 (100.0-120.0)         limited",
+      "limited: fewer chunks than connections at this file size, not run",
       "",
     ].join("\n"),
   );
@@ -122,6 +140,11 @@ test("the JSON report: bytes per second as whole numbers, null for dynamic chunk
   assert.equal(report.recommendation?.flags, "-n 1");
   assert.equal(report.recommendation?.median, 8.25 * M);
   assert.equal(report.chart, "/tmp/c.svg");
+  assert.deepEqual(report.limited, []);
+  assert.deepEqual(
+    jsonReport(EMBEDDED, 1, summaries, rec, null, [{ connections: 16, chunk: 4 * M }]).limited,
+    [{ connections: 16, chunkSize: 4 * M }],
+  );
   assert.deepEqual(report.target, EMBEDDED);
   assert.equal(jsonReport(EMBEDDED, 1, [], undefined, null).recommendation, null);
   // It survives a round trip through JSON unchanged.

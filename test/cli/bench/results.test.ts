@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  median,
   recommend,
   summarize,
   throughput,
@@ -10,13 +9,6 @@ import {
 import { cell } from "./fixtures.js";
 
 const M = 1024 * 1024;
-
-test("median: the middle value, or the mean of the two middle ones", () => {
-  assert.equal(median([3]), 3);
-  assert.equal(median([5, 1, 3]), 3);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.throws(() => median([]), RangeError);
-});
 
 test("throughput: bytes per second, a zero-length run counted as 1 ms", () => {
   assert.equal(throughput({ bytes: 8 * M, elapsedMs: 500 }), 16 * M);
@@ -36,7 +28,16 @@ test("summaries: per cell in the cells' order, with median, min and max; unmeasu
     { cell: { connections: 4, chunk: M }, repeat: 3, bytes: 8 * M, elapsedMs: 2000 },
   ];
   assert.deepEqual(summarize(cells, results), [
-    { connections: 1, chunk: "dynamic", runs: [2 * M], median: 2 * M, min: 2 * M, max: 2 * M },
+    {
+      connections: 1,
+      chunk: "dynamic",
+      runs: [2 * M],
+      median: 2 * M,
+      min: 2 * M,
+      max: 2 * M,
+      spread: 0,
+      count: 1,
+    },
     {
       connections: 4,
       chunk: M,
@@ -44,6 +45,8 @@ test("summaries: per cell in the cells' order, with median, min and max; unmeasu
       median: 8 * M,
       min: 4 * M,
       max: 16 * M,
+      spread: 1.5,
+      count: 3,
     },
   ]);
 });
