@@ -192,3 +192,86 @@ test("a small file is hashed at the end on this thread, with the digests a worke
   assert.equal(crc.hashing, true, "CRC-64/NVME is computed by the worker only");
   await crc.close();
 });
+
+/** `bytes` copied into shared memory, as a lane's batch buffer holds them. */
+function shared(bytes: Uint8Array): Buffer {
+  const copy = Buffer.from(new SharedArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
+}
+
+test("batches handed over in order are hashed from memory; the rest is read back", async (t) => {
+  const path = join(await tempDir(t), "file");
+  const size = 6 * 1024 * 1024 + 5;
+  const data = randomBytes(size);
+  // The file holds other bytes where batches are handed over: the digest shows which were hashed.
+  await writeFile(path, Buffer.alloc(size));
+  const file = await open(path, "r+");
+  t.after(() => file.close());
+  const hasher = FrontierHasher.start(path, ["sha256", "crc64nvme"]);
+  t.after(() => hasher.close());
+  const M = 1024 * 1024;
+
+  // [0, 1M) in order, from memory; then [2M, 3M) ahead of it, not taken.
+  const first = shared(data.subarray(0, M));
+  const hashed = hasher.handOver(0, first);
+  assert.ok(hashed, "in order: taken");
+  assert.equal(hasher.handOver(2 * M, shared(data.subarray(2 * M, 3 * M))), undefined);
+  await file.write(data, 2 * M, M, 2 * M);
+  await hashed;
+  // The batch is the lane's again: what it holds now is hashed by no one.
+  first.fill(0xee);
+  // [1M, 2M) arrives in a memory the worker cannot see: not taken either.
+  assert.equal(hasher.handOver(M, data.subarray(M, 2 * M)), undefined);
+  await file.write(data, M, M, M);
+  hasher.advance(3 * M); // [1M, 3M) is read back
+  // [3M, 6M + 5) in order again, in uneven batches.
+  for (const [start, end] of [
+    [3 * M, 3 * M + 7],
+    [3 * M + 7, 5 * M],
+    [5 * M, size],
+  ] as const) {
+    const batch = hasher.handOver(start, shared(data.subarray(start, end)));
+    assert.ok(batch, `[${start}, ${end}) continues the worker's input`);
+    await batch;
+  }
+  assert.equal(hasher.readBackBytes, 2 * M);
+  const digests = await hasher.finish(size);
+  assert.equal(digests.sha256, createHash("sha256").update(data).digest("hex"));
+  assert.equal(hasher.readBackBytes, 2 * M, "finish read nothing more back");
+  assert.equal(hasher.hashedBytes, size);
+  assert.equal(hasher.handOver(size, shared(Buffer.alloc(1))), undefined, "finished: not taken");
+});
+
+test("a batch is not handed over to a worker far behind; it is read back later instead", async (t) => {
+  const path = join(await tempDir(t), "file");
+  const size = 24 * 1024 * 1024;
+  const data = randomBytes(size);
+  await writeFile(path, data);
+  const hasher = FrontierHasher.start(path, ["sha256"]);
+  t.after(() => hasher.close());
+  // 16 MiB to read back: waiting for the worker to reach the batch would hold the lane up.
+  hasher.advance(16 * 1024 * 1024);
+  const late = shared(data.subarray(16 * 1024 * 1024, 17 * 1024 * 1024));
+  const taken = hasher.handOver(16 * 1024 * 1024, late);
+  if (taken) {
+    // The worker read faster than this thread got here; the batch was honestly in order.
+    assert.ok(hasher.hashedBytes >= 12 * 1024 * 1024);
+    await taken;
+  }
+  const digests = await hasher.finish(size);
+  assert.equal(digests.sha256, createHash("sha256").update(data).digest("hex"));
+  assert.equal(hasher.readBackBytes, taken ? size - 1024 * 1024 : size);
+});
+
+test("a worker that fails rejects the batches handed over", async (t) => {
+  const path = join(await tempDir(t), "short");
+  await writeFile(path, "abc");
+  const hasher = FrontierHasher.start(path, ["sha1"]);
+  t.after(() => hasher.close());
+  hasher.advance(10); // beyond the file's end: the worker fails reading [3, 10)
+  const batch = hasher.handOver(10, shared(Buffer.from("xyz")));
+  assert.ok(batch);
+  await assert.rejects(batch, /ends at byte 3, before the frontier 10/);
+  await assert.rejects(hasher.finish(13), /ends at byte 3/);
+});
