@@ -95,10 +95,8 @@ export class Lane {
   constructor(host: LaneHost, index: number, batchSize: number) {
     this.#host = host;
     this.index = index;
-    // Two batch buffers: one is written while the other fills. Shared memory, so that the
-    // frontier hasher's worker can hash a batch written in order where it is.
-    const shared = (): Buffer => Buffer.from(new SharedArrayBuffer(batchSize));
-    this.#buffers = [shared(), shared()];
+    // Two batch buffers: one is written while the other fills.
+    this.#buffers = [Buffer.allocUnsafeSlow(batchSize), Buffer.allocUnsafeSlow(batchSize)];
   }
 
   get state(): LaneState {

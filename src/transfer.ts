@@ -420,11 +420,8 @@ export class Transfer implements LaneHost {
     if (!claim) return;
     const data = batch.subarray(claim.skip, claim.skip + claim.length);
     const crc = this.#c.crcs || this.#c.onWritten ? crc32c(data) : 0;
-    // In order, the hasher takes these bytes from the batch while they are written (the batch
-    // waits for it before it is filled again) instead of reading them back from the file.
-    const hashed = hasher.handOver(claim.offset, data);
     try {
-      await Promise.all([file.write([data], claim.offset), hashed]);
+      await file.write([data], claim.offset);
     } catch (error) {
       this.#fail(error);
       throw error;

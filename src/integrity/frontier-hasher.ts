@@ -1,25 +1,15 @@
 /**
  * Sequential digests (SHA-*, MD5) cannot be combined from ranges, so they are fed in file order as
  * the contiguous written prefix (the frontier) grows. CRC-32 and CRC-64/NVME could be combined
- * like CRC32C, but fed here in order they need no combine step. A worker thread does the hashing,
- * off the main thread, which receives from the sockets. A batch written where the worker's input
- * ends (in order) is hashed from the lane's memory, shared with the worker, while it is written:
- * no second pass over it. Bytes written ahead of the frontier are read back once it passes them,
- * while they are still in the page cache; for those the main thread only moves a number in
- * shared memory.
+ * like CRC32C, but fed here in order they need no combine step. A worker thread reads those bytes back while
+ * they are still in the page cache; the main thread, which receives from the sockets, only moves a
+ * number in shared memory.
  */
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import type { DigestAlgorithm } from "../options.js";
-import {
-  CELLS,
-  FRONTIER,
-  FRONTIER_WORKER_SOURCE,
-  HASHED,
-  READ_BACK,
-  WAKE,
-} from "./frontier-worker.js";
+import { FRONTIER, FRONTIER_WORKER_SOURCE, HASHED } from "./frontier-worker.js";
 
 export type SequentialAlgorithm = Exclude<DigestAlgorithm, "crc32c">;
 export type SequentialDigests = Partial<Record<SequentialAlgorithm, string>>;
@@ -38,31 +28,18 @@ const INLINE_ALGORITHMS: ReadonlySet<SequentialAlgorithm> = new Set([
 ]);
 /** Waking an idle worker is a syscall; a busy one rereads the frontier after every block anyway. */
 const WAKE_STEP = 1024 * 1024;
-/**
- * A batch is handed over only while the worker has at most this much before it (~3 ms of
- * hashing): the lane waits for its batch to be hashed before filling that memory again. Past a
- * jump of the frontier the worker has more to read back, and the batch joins it later.
- */
-const HAND_OVER_BACKLOG = 4 * 1024 * 1024;
 
 interface Run {
   worker: Worker;
   cells: BigInt64Array;
-  /** Set by finish(): the worker now hashes to the end, and keeps the process alive meanwhile. */
-  final: boolean;
-  /** Batches handed over and not yet hashed: where each ends, and who waits for it. */
-  handedOver: { end: number; done: () => void; failed: (error: unknown) => void }[];
 }
-
-type WorkerMessage = { hashed: number } | { digests: SequentialDigests };
 
 export class FrontierHasher {
   readonly #run: Run | undefined;
   readonly #digests: Promise<SequentialDigests>;
   #frontier = 0;
-  /** Where the worker's input ends: the frontier, or past it the last batch handed over. */
-  #given = 0;
   #woken = 0;
+  #final = false;
   #closing: Promise<void> | undefined;
 
   /** Set when the file is small enough to hash at the end, on this thread. */
@@ -93,34 +70,23 @@ export class FrontierHasher {
     if (size !== null && size <= INLINE_MAX && unique.every((a) => INLINE_ALGORITHMS.has(a))) {
       return new FrontierHasher(undefined, Promise.resolve({}), { path, algorithms: unique });
     }
-    const cells = new BigInt64Array(new SharedArrayBuffer(CELLS * BigInt64Array.BYTES_PER_ELEMENT));
+    const cells = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
     const worker = new Worker(FRONTIER_WORKER_SOURCE, {
       eval: true,
       workerData: { path, algorithms: unique, blockSize: BLOCK_SIZE, cells },
     });
     // Until finish() is awaited, a forgotten hasher must not keep the process alive.
     worker.unref();
-    const run: Run = { worker, cells, final: false, handedOver: [] };
     const digests = new Promise<SequentialDigests>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        for (const batch of run.handedOver.splice(0)) batch.failed(error);
-        reject(error);
-      };
-      worker.on("message", (message: WorkerMessage) => {
-        if ("digests" in message) return resolve(message.digests);
-        while (run.handedOver[0] && run.handedOver[0].end <= message.hashed) {
-          run.handedOver.shift()!.done();
-        }
-        if (run.handedOver.length === 0 && !run.final) worker.unref();
-      });
-      worker.once("error", fail);
+      worker.once("message", resolve);
+      worker.once("error", reject);
       worker.once("exit", (code) => {
-        fail(new Error(`the frontier hasher stopped before finishing (exit code ${code})`));
+        reject(new Error(`the frontier hasher stopped before finishing (exit code ${code})`));
       });
     });
     // After an abort nobody awaits the digests, and their rejection is expected.
     digests.catch(() => {});
-    return new FrontierHasher(run, digests);
+    return new FrontierHasher({ worker, cells }, digests);
   }
 
   /** Whether any digest is being computed (the frontier is worth working out). */
@@ -130,64 +96,28 @@ export class FrontierHasher {
 
   /** Bytes [0, frontier) are written and may be hashed. Cheap enough to call on every chunk. */
   advance(frontier: number): void {
-    if (this.#run === undefined || this.#run.final || frontier <= this.#frontier) return;
+    if (this.#run === undefined || this.#final || frontier <= this.#frontier) return;
     this.#frontier = frontier;
-    this.#given = Math.max(this.#given, frontier);
     Atomics.store(this.#run.cells, FRONTIER, BigInt(frontier));
     if (frontier - this.#woken >= WAKE_STEP) {
       this.#woken = frontier;
-      this.#wake(this.#run);
+      Atomics.notify(this.#run.cells, FRONTIER);
     }
-  }
-
-  /**
-   * Offers the bytes about to be written at `offset`, before the frontier reaches them. Taken
-   * when they continue the worker's input, live in shared memory, and the worker is nearly caught
-   * up: it then hashes them where they are, and the returned promise resolves once it has (until
-   * then the memory must not change). Bytes not taken (undefined) are read back later.
-   */
-  handOver(offset: number, bytes: Uint8Array): Promise<void> | undefined {
-    const run = this.#run;
-    if (
-      run === undefined ||
-      run.final ||
-      offset !== this.#given ||
-      !(bytes.buffer instanceof SharedArrayBuffer) ||
-      this.#given - this.hashedBytes > HAND_OVER_BACKLOG
-    ) {
-      return undefined;
-    }
-    const end = offset + bytes.length;
-    const hashed = new Promise<void>((done, failed) => run.handedOver.push({ end, done, failed }));
-    // A lane waits for it: the process must not end meanwhile.
-    run.worker.ref();
-    run.worker.postMessage({
-      at: offset,
-      buffer: bytes.buffer,
-      offset: bytes.byteOffset,
-      length: bytes.length,
-    });
-    this.#given = end;
-    this.#wake(run);
-    return hashed;
-  }
-
-  #wake(run: Run): void {
-    Atomics.add(run.cells, WAKE, 1n);
-    Atomics.notify(run.cells, WAKE);
   }
 
   /** Hashes up to `size` and resolves each algorithm's lower-case hex digest. */
   async finish(size: number): Promise<SequentialDigests> {
     if (this.#inline) return hashFile(this.#inline.path, this.#inline.algorithms, size);
-    if (this.#run !== undefined && !this.#run.final) {
-      if (!Number.isSafeInteger(size) || size < this.#given) {
-        throw new RangeError(`finish(${size}) is below the bytes already given (${this.#given})`);
+    if (this.#run !== undefined && !this.#final) {
+      if (!Number.isSafeInteger(size) || size < this.#frontier) {
+        throw new RangeError(
+          `finish(${size}) is below the frontier already given (${this.#frontier})`,
+        );
       }
-      this.#run.final = true;
+      this.#final = true;
       this.#run.worker.ref();
       Atomics.store(this.#run.cells, FRONTIER, -BigInt(size) - 1n);
-      this.#wake(this.#run);
+      Atomics.notify(this.#run.cells, FRONTIER);
     }
     return this.#digests;
   }
@@ -195,11 +125,6 @@ export class FrontierHasher {
   /** Bytes hashed so far, for progress; 0 when there is nothing to hash. */
   get hashedBytes(): number {
     return this.#run === undefined ? 0 : Number(Atomics.load(this.#run.cells, HASHED));
-  }
-
-  /** Bytes the worker read back from the file (the rest it hashed from batches handed over). */
-  get readBackBytes(): number {
-    return this.#run === undefined ? 0 : Number(Atomics.load(this.#run.cells, READ_BACK));
   }
 
   /** Stops the worker (on abort or error); a pending finish() rejects. Safe to call twice. */

@@ -5,23 +5,12 @@
  * function's `require` calls if the code were written as a function and sent via toString()).
  * Eval workers are CommonJS, hence `require`; they resolve packages from the current directory,
  * not from parget's, so the worker requires nothing but Node's own modules.
- *
- * It hashes bytes in file order from two sources: the file (read back up to the frontier, the
- * written prefix) and batches handed over in messages, `{ at, buffer, offset, length }`: views of
- * shared memory holding the bytes at `at`, posted before the frontier passes them. A message
- * comes before the file: bytes up to its `at` are read back, its own are hashed where they are.
- * Once done with a batch the worker answers `{ hashed }`, and its memory is the sender's again.
  */
 
-/** Index of the shared cell holding how far the worker may read back, or -(size + 1) once final. */
+/** Index of the shared cell holding how far the worker may hash, or -(size + 1) once final. */
 export const FRONTIER = 0;
 /** Index of the shared cell where the worker reports how many bytes it has hashed. */
 export const HASHED = 1;
-/** Index of the shared cell where the worker reports how many of them it read back from the file. */
-export const READ_BACK = 2;
-/** Index of the shared cell the worker sleeps on: bumped whenever there is news for it. */
-export const WAKE = 3;
-export const CELLS = 4;
 
 /**
  * CRC-64/NVME (S3's default checksum since 2025): reflected, polynomial 0xad93d23594c93659, all
@@ -87,7 +76,7 @@ function crc64NvmeHash() {
 `;
 
 export const FRONTIER_WORKER_SOURCE = `"use strict";
-const { workerData, parentPort, receiveMessageOnPort } = require("node:worker_threads");
+const { workerData, parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const { openSync, readSync, closeSync } = require("node:fs");
 const { crc32 } = require("node:zlib");
@@ -113,44 +102,26 @@ const buffer = Buffer.allocUnsafe(blockSize);
 // libuv pool that the main thread's positional writes use.
 const fd = openSync(path, "r");
 let hashed = 0;
-let readBack = 0;
-/** The batch handed over next, taken off the port but not hashed yet. */
-let batch;
 try {
   for (;;) {
-    const wake = Atomics.load(cells, ${WAKE});
-    // The frontier before the port: a batch is posted before the frontier passes it, so a
-    // frontier seen here never hides the batch that covers its last bytes.
     const signal = Atomics.load(cells, ${FRONTIER});
     const limit = signal < 0n ? Number(-signal - 1n) : Number(signal);
-    batch ??= receiveMessageOnPort(parentPort)?.message;
-    const readTo = batch === undefined ? limit : batch.at;
-    if (hashed < readTo) {
-      const read = readSync(fd, buffer, 0, Math.min(blockSize, readTo - hashed), hashed);
-      if (read === 0) throw new Error(path + " ends at byte " + hashed + ", before the frontier " + readTo);
+    if (hashed < limit) {
+      const read = readSync(fd, buffer, 0, Math.min(blockSize, limit - hashed), hashed);
+      if (read === 0) throw new Error(path + " ends at byte " + hashed + ", before the frontier " + limit);
       const bytes = buffer.subarray(0, read);
       for (const hash of hashes) hash.update(bytes);
       hashed += read;
-      readBack += read;
-      Atomics.store(cells, ${READ_BACK}, BigInt(readBack));
       Atomics.store(cells, ${HASHED}, BigInt(hashed));
-    } else if (batch !== undefined) {
-      if (batch.at !== hashed) throw new Error("bug: a batch at byte " + batch.at + " came after byte " + hashed);
-      const bytes = new Uint8Array(batch.buffer, batch.offset, batch.length);
-      for (const hash of hashes) hash.update(bytes);
-      hashed += batch.length;
-      batch = undefined;
-      Atomics.store(cells, ${HASHED}, BigInt(hashed));
-      parentPort.postMessage({ hashed });
     } else if (signal < 0n) {
       break;
     } else {
-      // Returns at once if there was news since it was loaded, so no wake-up is lost.
-      Atomics.wait(cells, ${WAKE}, wake);
+      // Returns at once if the frontier moved since it was loaded, so no wake-up is lost.
+      Atomics.wait(cells, ${FRONTIER}, signal);
     }
   }
 } finally {
   closeSync(fd);
 }
-parentPort.postMessage({ digests: Object.fromEntries(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest("hex")])) });
+parentPort.postMessage(Object.fromEntries(algorithms.map((algorithm, i) => [algorithm, hashes[i].digest("hex")])));
 `;

@@ -65,7 +65,7 @@ function setup(
     },
     sync: async () => {},
   } as unknown as PartialFile;
-  const hasher = { hashing: false, advance() {}, handOver() {} } as unknown as FrontierHasher;
+  const hasher = { hashing: false, advance() {} } as unknown as FrontierHasher;
   const abort = new AbortController();
   const transfer = new Transfer(
     {
