@@ -542,6 +542,8 @@ export class Download {
         // The CRC32C addon takes ~60 ms to load: now, while only the first response streams, not
         // at the first write, when every connection's response piles up behind it.
         if (journal) crc32c(new Uint8Array(0));
+        // A resumed prefix is read back now, while the first requests are out.
+        hasher.advance(planner.frontier);
         transfer = new Transfer(
           {
             transport: this.#transport,
