@@ -63,11 +63,13 @@ export function isStraggler(
  * IN_FLIGHT_MS of its speed, at most IN_FLIGHT_MAX (a fast reader held up by its own disk or CPU
  * has the server's send buffer full, megabytes on Linux). A race fetches twice what the straggler
  * brings while both run. Together they may cost WASTE_SHARE of the file: a tail is worth a few
- * per cent of traffic, not a quarter of the file.
+ * per cent of traffic, not a quarter of the file. A small file may spend WASTE_FLOOR, a
+ * megabyte, which is little traffic, and what its tail is worth.
  */
 export const IN_FLIGHT_MS = 50;
 export const IN_FLIGHT_MAX = 4 * 1024 * 1024;
 export const WASTE_SHARE = 0.02;
+export const WASTE_FLOOR = 1024 * 1024;
 
 /** What a response at `speed` has on its way past the reader; an unmeasured one may hold the most. */
 export function inFlight(speed: number | undefined): number {
@@ -96,7 +98,7 @@ export function raceWaste(
 
 /** Whether a steal or race wasting `waste` bytes fits in the file's budget, `spent` of it gone. */
 export function affordable(waste: number, spent: number, size: number): boolean {
-  return spent + waste <= WASTE_SHARE * size;
+  return spent + waste <= Math.max(WASTE_FLOOR, WASTE_SHARE * size);
 }
 
 /** The least a lane should steal: smaller pieces are worth a request at lower rates. */
