@@ -32,14 +32,11 @@ export class LaneSpeeds {
     return now - m.since < WARMUP_MS ? undefined : m.bytes / (now - m.since);
   }
 
-  /**
-   * Bytes per millisecond so far, however briefly measured: a rough figure, for what a response
-   * may have on its way (core/tail.ts inFlight), not for judging the lane.
-   */
-  rough(lane: number, now: number): number | undefined {
+  /** What the lane's current or last response brought so far, and in how long (from its first byte). */
+  sofar(lane: number, now: number): { bytes: number; ms: number } | undefined {
     const m = this.#lanes.get(lane);
     if (!m || m.bytes === 0) return undefined;
-    return m.bytes / Math.max(1, (m.until ?? now) - m.since);
+    return { bytes: m.bytes, ms: (m.until ?? now) - m.since };
   }
 
   /** Lanes receiving now, with their speed and for how long it was measured (from the first byte). */

@@ -19,6 +19,7 @@ import {
   isStraggler,
   median,
   raceWaste,
+  roughSpeed,
   shouldReplace,
   stealMinimum,
   stealShare,
@@ -347,7 +348,7 @@ export class Transfer implements LaneHost {
     if (owner !== undefined && owner !== lane) {
       work.races++;
       this.#wasted += raceWaste(
-        this.speeds.rough(owner, now),
+        this.#roughOf(segment, now),
         this.speeds.ofOrFastest(lane, now),
         segment.end - segment.claimed,
         this.#latencyMs,
@@ -579,7 +580,8 @@ export class Transfer implements LaneHost {
   /** The rough speed of the lane that started a segment, for what cutting it may waste. */
   #roughOf(segment: Segment, now: number): number | undefined {
     const owner = this.#owners.get(segment);
-    return owner === undefined ? undefined : this.speeds.rough(owner, now);
+    const sofar = owner === undefined ? undefined : this.speeds.sofar(owner, now);
+    return sofar && roughSpeed(sofar.bytes, sofar.ms);
   }
 
   /**

@@ -71,6 +71,14 @@ export const IN_FLIGHT_MAX = 4 * 1024 * 1024;
 export const WASTE_SHARE = 0.02;
 export const WASTE_FLOOR = 1024 * 1024;
 
+/**
+ * A response's speed for judging what it has on its way, from what it brought in `ms`: however
+ * briefly measured, but a response younger than IN_FLIGHT_MS has brought at most what it holds.
+ */
+export function roughSpeed(bytes: number, ms: number): number {
+  return bytes / Math.max(ms, IN_FLIGHT_MS);
+}
+
 /** What a response at `speed` has on its way past the reader; an unmeasured one may hold the most. */
 export function inFlight(speed: number | undefined): number {
   return speed === undefined ? IN_FLIGHT_MAX : Math.min(IN_FLIGHT_MAX, speed * IN_FLIGHT_MS);

@@ -8,6 +8,7 @@ import {
   inFlight,
   isStraggler,
   raceWaste,
+  roughSpeed,
   stealWaste,
   shouldReplace,
   stealMinimum,
@@ -93,6 +94,13 @@ test("in flight: 50 ms of a response's speed, at most a socket's buffers, the mo
     [125 * MiBps, IN_FLIGHT_MAX], // a fast reader: the server's send buffer is full
   ];
   for (const [speed, bytes] of cases) assert.equal(inFlight(speed), bytes, `${speed}`);
+});
+
+test("rough speed: what a response brought over its time, over 50 ms at least", () => {
+  assert.equal(roughSpeed(400 * 1024, 100), 4 * MiBps);
+  // A paced response's first burst, 2 ms after its first byte, is not 100 MiB/s.
+  assert.equal(roughSpeed(200 * 1024, 2), 4 * MiBps);
+  assert.equal(inFlight(roughSpeed(200 * 1024, 2)), 200 * 1024);
 });
 
 test("a steal wastes what the victim has on its way, never more than it takes", () => {
