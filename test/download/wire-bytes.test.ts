@@ -5,7 +5,7 @@
  * own (`stats.bytesSent`, per request in its log) and the result's `bytesReceived`.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { download, downloadAll } from "../../src/index.js";
 import type { RangeServer, RequestLogEntry } from "../../src/server/index.js";
 import { serve } from "../helpers/server.js";
@@ -19,7 +19,11 @@ function ratios(server: RangeServer, received: number): { sent: number; received
 }
 
 /** The client sees no more than the server sent, and at least every byte of the file. */
-function assertReceived(server: RangeServer, bytesReceived: number): void {
+function assertReceived(t: TestContext, server: RangeServer, bytesReceived: number): void {
+  const r = ratios(server, bytesReceived);
+  t.diagnostic(
+    `server sent ${r.sent.toFixed(3)}x the file; the client received ${r.received.toFixed(3)}x`,
+  );
   assert.ok(bytesReceived >= SIZE, `received ${bytesReceived} bytes of ${SIZE}`);
   assert.ok(
     bytesReceived <= server.stats.bytesSent,
@@ -32,7 +36,7 @@ test("healthy, 16 connections: the file crosses the wire once (download)", async
   const dir = await tempDir(t);
   const result = await download(server.url("/f.bin"), { dir, connections: 16 });
   await assertContent(result.path, "wire", SIZE);
-  assertReceived(server, result.bytesReceived);
+  assertReceived(t, server, result.bytesReceived);
   const r = ratios(server, result.bytesReceived);
   assert.ok(r.sent <= 1.03, `the server sent ${r.sent.toFixed(3)}x the file`);
 });
@@ -47,7 +51,7 @@ test("healthy, 16 connections, as a set (the CLI's path): once, and per file", a
   const result = outcomes[0]?.result;
   assert.ok(result, `the file was not saved: ${String(outcomes[0]?.error)}`);
   await assertContent(result.path, "wire", SIZE);
-  assertReceived(server, result.bytesReceived);
+  assertReceived(t, server, result.bytesReceived);
   // Its pieces were once cut for the one connection a set's file holds before it asks for more,
   // and twelve lanes then cut them again by stealing: 1.5x. Each of the 16 gets a piece instead.
   assert.ok(server.stats.rangeRequests >= 16, `${server.stats.rangeRequests} range requests`);
@@ -81,7 +85,7 @@ test("one crawling connection: its range is taken over for at most 15% more", as
   const result = outcomes[0]?.result;
   assert.ok(result, `the file was not saved: ${String(outcomes[0]?.error)}`);
   await assertContent(result.path, "crawl", SIZE);
-  assertReceived(server, result.bytesReceived);
+  assertReceived(t, server, result.bytesReceived);
 
   const log = server.stats.requestLog;
   const slowed = log.filter((e) => e.fault === "slow");
