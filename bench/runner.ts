@@ -116,7 +116,9 @@ async function runOne(
 function describe(r: RunResult, size: number): string {
   if (!r.ok) return `FAILED (${r.error})`;
   const conns = r.connections === undefined ? "" : `, ${r.connections} conns/${r.requests} reqs`;
-  return `${r.wallSeconds.toFixed(2)} s, ${mibPerSecond(size / r.wallSeconds).toFixed(1)} MiB/s${conns}`;
+  // What the server sent for the file: over 1x by what the tool fetched in vain.
+  const sent = r.bytes === undefined ? "" : `, ${(r.bytes / size).toFixed(3)}x bytes`;
+  return `${r.wallSeconds.toFixed(2)} s, ${mibPerSecond(size / r.wallSeconds).toFixed(1)} MiB/s${conns}${sent}`;
 }
 
 /** Runs every case in order; a case whose server cannot start is skipped with the reason. */

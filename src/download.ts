@@ -41,6 +41,7 @@ import { defaultTransport } from "./default-transport.js";
 import { guardHandler } from "./guard-handler.js";
 import { Transfer, isRefusal, type ConnectionGrant } from "./transfer.js";
 import { Pacer, type RateLimit } from "./rate-limit.js";
+import { WireCounter } from "./wire-bytes.js";
 import { Ledger } from "./io/ledger.js";
 import { judgeRecorded, type LedgerRecord } from "./core/ledger.js";
 import { digestsOfFile } from "./integrity/file-digests.js";
@@ -117,6 +118,8 @@ export class Download {
   readonly #transport: Transport;
   /** The speed limits this download's reads obey; its transport is paced by them. */
   readonly #pacer: Pacer;
+  /** Body bytes received over every attempt, kept or dropped: the result's `bytesReceived`. */
+  readonly #wire = new WireCounter();
   readonly #dir: string;
   readonly #started = performance.now();
   readonly #emit: (event: DownloadEvent) => void;
@@ -136,7 +139,7 @@ export class Download {
     this.#shownUrl = redactUrl(this.#url);
     this.#o = options;
     this.#pacer = new Pacer([options.rateLimit, extras.totalRateLimit]);
-    this.#transport = this.#pacer.wrap(transport);
+    this.#transport = this.#pacer.wrap(this.#wire.wrap(transport));
     // `-o` is the caller's own path, relative to `dir` or absolute, so it may lead outside `dir`
     // (as curl's and wget's do); only names from the server are confined to `dir`.
     this.#dir = resolve(options.dir, options.output ? dirname(options.output) : ".");
@@ -525,10 +528,13 @@ export class Download {
           // Written by a run that expected no CRC32C: read the extents back for theirs.
           for (const e of done) e.crc = await file.crc32c(e.start, e.end);
         }
-        // Pieces for the connections a set grants now, not for the most the file could get: a
-        // file holding one connection of a busy set asks for large pieces, not 2 MiB at a time
-        // (each a round trip with its connection idle). Lanes granted later steal.
-        const granted = this.#extras.grant?.limit ?? lanes;
+        // Pieces for the connections the set could grant this file now, not for the most the file
+        // could get: a file holding one connection of a busy set asks for large pieces, not 2 MiB
+        // at a time (each a round trip with its connection idle). Lanes granted later steal. Nor
+        // for the one connection a file holds before it says how many it wants: pieces for fewer
+        // lanes than will run are cut by steals, and each cut response wastes what the server
+        // had already sent past the cut (up to its socket buffers, megabytes on a fast link).
+        const granted = this.#extras.grant?.could(lanes) ?? lanes;
         planner = new RangePlanner({
           size,
           lanes: lanes > 1 ? Math.max(2, Math.min(lanes, granted)) : 1,
@@ -729,12 +735,13 @@ export class Download {
 
   #done(
     target: Target,
-    summary: Omit<DownloadResult, "path" | "url" | "elapsedMs">,
+    summary: Omit<DownloadResult, "path" | "url" | "elapsedMs" | "bytesReceived">,
   ): DownloadResult {
     const result: DownloadResult = {
       path: target.final,
       url: this.#shownUrl,
       ...summary,
+      bytesReceived: this.#wire.bytes,
       elapsedMs: performance.now() - this.#started,
     };
     this.#emit({ type: "done", result });

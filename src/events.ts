@@ -14,6 +14,14 @@ export interface DownloadResult {
   /** The URL after redirects, where the ranges were fetched. */
   finalUrl: string;
   size: number;
+  /**
+   * Body bytes received from the server for this file in this run, written or not: bytes fetched
+   * twice (a race one connection lost, bytes past where a range was cut, a response cancelled or
+   * refused) count each time. At least `size - resumedBytes` for a file fetched now; over it by
+   * what was fetched in vain. Bytes the kernel still held when a response was cancelled are not
+   * seen, so a server may count a little more as sent.
+   */
+  bytesReceived: number;
   elapsedMs: number;
   /** Bytes that were already on disk from an earlier run. */
   resumedBytes: number;

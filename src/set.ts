@@ -363,6 +363,7 @@ export class DownloadSet {
       detach: () => {
         running.transfer = undefined;
       },
+      could: (lanes) => this.#shares(entry, lanes).get(entry.id) ?? 1,
       want: (lanes) => {
         if (lanes === running.want) return;
         running.want = Math.max(1, lanes);
@@ -377,14 +378,19 @@ export class DownloadSet {
     };
   }
 
-  /** Shares the connections out again, and tells each transfer whose share changed. */
-  #reshare(): void {
+  /** Each running file's share, with `entry` wanting `want` instead of what it asked. */
+  #shares(entry?: Entry, want?: number): Map<number, number> {
     const demands = [...this.#running].map((e) => ({
       id: e.id,
       host: e.host,
-      want: e.running!.want,
+      want: e === entry && want !== undefined ? want : e.running!.want,
     }));
-    const shares = shareConnections(demands, this.#budget);
+    return shareConnections(demands, this.#budget);
+  }
+
+  /** Shares the connections out again, and tells each transfer whose share changed. */
+  #reshare(): void {
+    const shares = this.#shares();
     for (const entry of this.#running) {
       const running = entry.running!;
       const share = shares.get(entry.id)!;

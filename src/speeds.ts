@@ -32,6 +32,13 @@ export class LaneSpeeds {
     return now - m.since < WARMUP_MS ? undefined : m.bytes / (now - m.since);
   }
 
+  /** What the lane's current or last response brought so far, and in how long (from its first byte). */
+  sofar(lane: number, now: number): { bytes: number; ms: number } | undefined {
+    const m = this.#lanes.get(lane);
+    if (!m || m.bytes === 0) return undefined;
+    return { bytes: m.bytes, ms: (m.until ?? now) - m.since };
+  }
+
   /** Lanes receiving now, with their speed and for how long it was measured (from the first byte). */
   receiving(now: number): { lane: number; speed: number; measuredMs: number }[] {
     const all = [];

@@ -15,11 +15,15 @@ import { ifRangeValue } from "./core/validators.js";
 import type { Version } from "./core/response-check.js";
 import type { LaneEvent, LaneState } from "./core/lane-states.js";
 import {
+  affordable,
   isStraggler,
   median,
+  raceWaste,
+  roughSpeed,
   shouldReplace,
   stealMinimum,
   stealShare,
+  stealWaste,
   worthStealing,
 } from "./core/tail.js";
 import { crc32c } from "./integrity/crc32c.js";
@@ -40,6 +44,8 @@ export interface ConnectionGrant {
   /** The transfer runs: `changed` is called whenever `limit` changes. */
   attach(transfer: { changed(): void }): void;
   detach(): void;
+  /** Lanes the set would grant now if the transfer wanted `lanes` (the set itself is unchanged). */
+  could(lanes: number): number;
   /** Lanes the transfer would use now (its ramp's target, capped by the work left). */
   want(lanes: number): void;
   /** `origin` refused one of its connections: that host's cap falls, for the whole set. */
@@ -158,6 +164,8 @@ export class Transfer implements LaneHost {
   readonly #replacements = new Map<number, number>();
   /** Each lane's latest segment, and how many it stole or raced for (progress events show them). */
   readonly #laneWork = new Map<number, { segment: Segment; steals: number; races: number }>();
+  /** The bytes the steals and races so far may have wasted (core/tail.ts bounds them). */
+  #wasted = 0;
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -327,13 +335,28 @@ export class Transfer implements LaneHost {
     return segment;
   }
 
-  /** A steal shrinks another segment's end; a race hands out a segment another lane started. */
+  /**
+   * A steal shrinks another segment's end; a race hands out a segment another lane started. Each
+   * is counted for progress events, and what it may waste is spent from the budget.
+   */
   #count(lane: number, segment: Segment, endsBefore: Map<Segment, number>): void {
     const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0 };
     work.segment = segment;
+    const now = this.clock.now();
     const owner = this.#owners.get(segment);
-    if (owner !== undefined && owner !== lane) work.races++;
-    else if ([...endsBefore].some(([s, end]) => s !== segment && s.end < end)) work.steals++;
+    const victim = [...endsBefore.keys()].find((s) => s !== segment && s.end < endsBefore.get(s)!);
+    if (owner !== undefined && owner !== lane) {
+      work.races++;
+      this.#wasted += raceWaste(
+        this.#roughOf(segment, now),
+        this.speeds.ofOrFastest(lane, now),
+        segment.end - segment.claimed,
+        this.#latencyMs,
+      );
+    } else if (victim) {
+      work.steals++;
+      this.#wasted += stealWaste(this.#roughOf(victim, now), segment.end - segment.start);
+    }
     this.#laneWork.set(lane, work);
   }
 
@@ -541,12 +564,24 @@ export class Transfer implements LaneHost {
       return owner === undefined || owner === lane ? undefined : this.speeds.of(owner, now);
     };
     const latency = this.#latencyMs;
+    const fits = (waste: number): boolean => affordable(waste, this.#wasted, this.planner.size);
     return {
       share: (s) => stealShare(theirs(s), mine),
-      worthStealing: (s) => worthStealing(theirs(s), s.end - s.claimed, latency),
-      isStraggler: (s) => isStraggler(theirs(s), mine, s.end - s.claimed, latency),
+      worthStealing: (s) =>
+        worthStealing(theirs(s), s.end - s.claimed, latency) &&
+        fits(stealWaste(this.#roughOf(s, now), s.end - s.claimed)),
+      isStraggler: (s) =>
+        isStraggler(theirs(s), mine, s.end - s.claimed, latency) &&
+        fits(raceWaste(this.#roughOf(s, now), mine, s.end - s.claimed, latency)),
       ...(mine === undefined ? {} : { minSplit: stealMinimum(mine, latency) }),
     };
+  }
+
+  /** The rough speed of the lane that started a segment, for what cutting it may waste. */
+  #roughOf(segment: Segment, now: number): number | undefined {
+    const owner = this.#owners.get(segment);
+    const sofar = owner === undefined ? undefined : this.speeds.sofar(owner, now);
+    return sofar && roughSpeed(sofar.bytes, sofar.ms);
   }
 
   /**

@@ -57,6 +57,58 @@ export function isStraggler(
   return theirMs > worthMs(HEDGE_AFTER_MS, latencyMs) && theirMs > HEDGE_RATIO * myMs;
 }
 
+/**
+ * Bytes fetched in vain. A steal cuts the victim's response where the thief's part begins, and
+ * what the server had already sent past the cut is lost: what the connection's buffers hold, about
+ * IN_FLIGHT_MS of its speed, at most IN_FLIGHT_MAX (a fast reader held up by its own disk or CPU
+ * has the server's send buffer full, megabytes on Linux). A race fetches twice what the straggler
+ * brings while both run. Together they may cost WASTE_SHARE of the file: a tail is worth a few
+ * per cent of traffic, not a quarter of the file. A small file may spend WASTE_FLOOR, a
+ * megabyte, which is little traffic, and what its tail is worth.
+ */
+export const IN_FLIGHT_MS = 50;
+export const IN_FLIGHT_MAX = 4 * 1024 * 1024;
+export const WASTE_SHARE = 0.02;
+export const WASTE_FLOOR = 1024 * 1024;
+
+/**
+ * A response's speed for judging what it has on its way, from what it brought in `ms`: however
+ * briefly measured, but a response younger than IN_FLIGHT_MS has brought at most what it holds.
+ */
+export function roughSpeed(bytes: number, ms: number): number {
+  return bytes / Math.max(ms, IN_FLIGHT_MS);
+}
+
+/** What a response at `speed` has on its way past the reader; an unmeasured one may hold the most. */
+export function inFlight(speed: number | undefined): number {
+  return speed === undefined ? IN_FLIGHT_MAX : Math.min(IN_FLIGHT_MAX, speed * IN_FLIGHT_MS);
+}
+
+/** The bytes a steal of `stolen` bytes from a lane at `theirs` may waste. */
+export function stealWaste(theirs: number | undefined, stolen: number): number {
+  return Math.min(stolen, inFlight(theirs));
+}
+
+/**
+ * The bytes racing a straggler for its `left` bytes may waste: both fetch what it brings until the
+ * racer's first byte, and again until the racer is done; then its response is cut.
+ */
+export function raceWaste(
+  theirs: number | undefined,
+  mine: number | undefined,
+  left: number,
+  latencyMs?: number,
+): number {
+  if (theirs === undefined || mine === undefined) return left;
+  const twice = theirs * ((latencyMs ?? 0) + left / Math.max(mine, 1e-6));
+  return Math.min(left, twice) + inFlight(theirs);
+}
+
+/** Whether a steal or race wasting `waste` bytes fits in the file's budget, `spent` of it gone. */
+export function affordable(waste: number, spent: number, size: number): boolean {
+  return spent + waste <= Math.max(WASTE_FLOOR, WASTE_SHARE * size);
+}
+
 /** The least a lane should steal: smaller pieces are worth a request at lower rates. */
 export function stealMinimum(mine: number, latencyMs?: number): number {
   return Math.max(MIN_STEAL, Math.round(mine * worthMs(STEAL_WORTH_MS, latencyMs)));

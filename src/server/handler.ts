@@ -46,7 +46,13 @@ async function handle(
 ): Promise<void> {
   const path = (req.url ?? "/").split("?", 1)[0]!;
   const range = req.headers.range;
-  const log: RequestLogEntry = { path, range, headers: { ...req.headers }, status: 0 };
+  const log: RequestLogEntry = {
+    path,
+    range,
+    headers: { ...req.headers },
+    status: 0,
+    bytesSent: 0,
+  };
   ctx.stats.requests++;
   if (range !== undefined) ctx.stats.rangeRequests++;
   ctx.stats.requestLog.push(log);
@@ -57,7 +63,10 @@ async function handle(
   };
   const answerWith = (status: number, headers: Record<string, string>, text = ""): void => {
     writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(text)) });
-    if (req.method !== "HEAD") ctx.stats.bytesSent += Buffer.byteLength(text);
+    if (req.method !== "HEAD") {
+      ctx.stats.bytesSent += Buffer.byteLength(text);
+      log.bytesSent += Buffer.byteLength(text);
+    }
     res.end(text);
   };
 
@@ -90,6 +99,7 @@ async function handle(
     signal,
     onSent: (bytes) => {
       ctx.stats.bytesSent += bytes;
+      log.bytesSent += bytes;
       ctx.files.noteServed(entry, bytes);
     },
   };

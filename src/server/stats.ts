@@ -7,6 +7,8 @@ export interface RequestLogEntry {
   headers: Record<string, string | string[] | undefined>;
   /** 0 until the response's head is sent (and for ever if the client left before). */
   status: number;
+  /** Body bytes written for this response so far (some may never reach a client that left). */
+  bytesSent: number;
   /** The fault that acted on this response. */
   fault?: FaultRule["kind"];
 }

@@ -128,6 +128,7 @@ function result(name: string, size = 100 * MiB): DownloadResult {
     url: urlOf(name),
     finalUrl: `https://cdn.example.com/${name}`,
     size,
+    bytesReceived: size,
     elapsedMs: 2000,
     resumedBytes: 0,
     ranges: true,

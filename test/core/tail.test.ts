@@ -1,8 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  IN_FLIGHT_MAX,
   MIN_STEAL,
+  WASTE_FLOOR,
+  affordable,
+  inFlight,
   isStraggler,
+  raceWaste,
+  roughSpeed,
+  stealWaste,
   shouldReplace,
   stealMinimum,
   stealShare,
@@ -75,4 +82,49 @@ test("replace a connection over 3 times slower than the median, judged for 1 s, 
     shouldReplace({ ...question, speed: 2 * MiBps, others: [2 * MiBps, 2 * MiBps, 64 * MiBps] }),
     false,
   );
+});
+
+const MiB = 1024 * 1024;
+
+test("in flight: 50 ms of a response's speed, at most a socket's buffers, the most if unknown", () => {
+  const cases: [number | undefined, number][] = [
+    [undefined, IN_FLIGHT_MAX],
+    [64, 64 * 50], // a trickle has next to nothing on its way
+    [8 * MiBps, 400 * 1024], // a CDN's 8 MiB/s connection
+    [125 * MiBps, IN_FLIGHT_MAX], // a fast reader: the server's send buffer is full
+  ];
+  for (const [speed, bytes] of cases) assert.equal(inFlight(speed), bytes, `${speed}`);
+});
+
+test("rough speed: what a response brought over its time, over 50 ms at least", () => {
+  assert.equal(roughSpeed(400 * 1024, 100), 4 * MiBps);
+  // A paced response's first burst, 2 ms after its first byte, is not 100 MiB/s.
+  assert.equal(roughSpeed(200 * 1024, 2), 4 * MiBps);
+  assert.equal(inFlight(roughSpeed(200 * 1024, 2)), 200 * 1024);
+});
+
+test("a steal wastes what the victim has on its way, never more than it takes", () => {
+  assert.equal(stealWaste(64, 4 * MiB), 64 * 50);
+  assert.equal(stealWaste(125 * MiBps, 4 * MiB), IN_FLIGHT_MAX);
+  assert.equal(stealWaste(undefined, 256 * 1024), 256 * 1024);
+});
+
+test("a race wastes what the straggler brings until the racer is done, then its buffers", () => {
+  // 1 MiB left at 64 B/ms against 4 MiB/s: 256 ms of the straggler, 16 KiB, and 3.2 KiB in flight.
+  assert.equal(raceWaste(64, 4 * MiBps, MiB), 64 * 256 + 64 * 50);
+  // With 40 ms to the racer's first byte, 40 ms more of it.
+  assert.equal(raceWaste(64, 4 * MiBps, MiB, 40), 64 * 296 + 64 * 50);
+  // Never more than the rest, plus what was on its way; all of it if a speed is unknown.
+  assert.equal(raceWaste(3 * MiBps, 3 * MiBps, MiB), MiB + 150 * 1024);
+  assert.equal(raceWaste(undefined, 4 * MiBps, MiB), MiB);
+});
+
+test("waste budget: 2% of the file, at least 1 MiB, over every steal and race together", () => {
+  const size = 1024 * MiB;
+  assert.equal(affordable(20 * MiB, 0, size), true);
+  assert.equal(affordable(MiB, 20 * MiB, size), false);
+  assert.equal(affordable(4 * MiB, 0, 64 * MiB), false); // a fast victim of a 64 MiB file
+  assert.equal(affordable(200 * 1024, MiB, 64 * MiB), true);
+  assert.equal(affordable(WASTE_FLOOR, 0, 4 * MiB), true);
+  assert.equal(affordable(WASTE_FLOOR + 1, 0, 4 * MiB), false);
 });

@@ -67,6 +67,10 @@ test("a model's shards with a SHA256SUMS: all verified against the list, then a 
     );
   }
   assert.deepEqual(new Set(done.map((e) => e["id"])).size, 4, "each file has its own id");
+  // Bytes on the wire, per file: every byte of it at least, and no more than the server sent.
+  for (const e of done) assert.ok((e["bytesReceived"] as number) >= (e["size"] as number));
+  const received = done.reduce((sum, e) => sum + (e["bytesReceived"] as number), 0);
+  assert.ok(received <= server.stats.bytesSent, `${received} > ${server.stats.bytesSent}`);
   const summary = events.at(-1)!;
   assert.equal(summary["type"], "summary");
   assert.equal(summary["saved"], 4);
