@@ -1,6 +1,6 @@
 /**
- * The transport download() builds when the caller gives none: undici, one connection per lane,
- * with the caller's TLS and proxy settings.
+ * The transport download() builds when the caller gives none: the fast transport (plain sockets)
+ * over undici, one connection per lane, with the caller's TLS and proxy settings.
  */
 import type { DownloadOptions, NormalizedOptions } from "./options.js";
 import { normalizeOptions } from "./options.js";
@@ -14,8 +14,9 @@ export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caC
 };
 
 /**
- * The transport download() builds when given none: undici, one connection per lane, with these
- * TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
+ * The transport download() builds when given none: io/fast-transport.ts for requests sent
+ * directly, undici for the rest (or for all, with PARGET_TRANSPORT=undici), one connection per
+ * lane, with these TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
   return defaultTransport(normalizeOptions(options), options.onReceived);
@@ -31,8 +32,8 @@ export function defaultTransport(
     proxyFor: (url) => proxyFor(url, process.env, proxy),
     ...(onReceived ? { onReceived } : {}),
   });
-  // Experimental until it is the default: range requests over raw sockets (io/fast-transport.ts).
-  if (process.env["PARGET_TRANSPORT"] !== "fast") return undici;
+  // The escape hatch: everything through undici, the reference (README, "Environment").
+  if (process.env["PARGET_TRANSPORT"] === "undici") return undici;
   return createFastTransport({
     fallback: undici,
     ca: caCertificates,

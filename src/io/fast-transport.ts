@@ -3,10 +3,11 @@
  * The request is written by hand; each socket read lands in the connection's small ring buffer
  * (net's `onread` with a caller buffer: no allocation per read, and the ring stays in cache) and
  * is handed to the reader as a view of it. The head is parsed by core/response-head.ts, strictly;
- * the body is framed by Content-Length, whatever the status (a redirect or an error is answered
- * here too: sending it again would double the server's requests). Anything outside that subset
- * (a proxy, chunked, no length, an odd head) goes to `fallback` (undici), the reference: an odd
- * head's request is sent again there, and its origin is undici's from then on. The engine sees
+ * the body is framed by Content-Length or decoded from the chunked coding (core/chunked.ts),
+ * whatever the status (a redirect or an error is answered here too: sending it again would
+ * double the server's requests). Anything outside that subset (a proxy, no length, an odd head)
+ * goes to `fallback` (undici), the reference: an odd head's request is sent again there, and its
+ * origin is undici's from then on, as is that of a chunked body the strict decoder refuses. The engine sees
  * one Transport. A connection is closed whenever in doubt: a body cut short or
  * cancelled, bytes beyond the body, data while idle.
  *
@@ -19,6 +20,7 @@
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, rootCertificates } from "node:tls";
 import { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "../core/response-head.js";
+import { ChunkedDecoder } from "../core/chunked.js";
 import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
 import { beforeResponse } from "./transport.js";
 
@@ -76,7 +78,12 @@ class Connection {
   /** Whether the connection ever carried a response (a reused one may have been closed idle). */
   used = false;
   #keepAlive = false;
+  /** Bytes of a Content-Length body still to come. */
   #remaining = 0;
+  /** The decoder of a chunked body, or null when Content-Length frames it. */
+  #chunked: ChunkedDecoder | null = null;
+  /** The chunked framing was refused: the origin's next requests go to the fallback. */
+  framingRefused = false;
   #queue: Entry[] = [];
   #held: Entry | null = null;
   #paused = false;
@@ -156,6 +163,7 @@ class Connection {
     this.state = "head";
     this.#phase = "head";
     this.#headLength = 0;
+    this.#chunked = null;
     this.#failure = undefined;
     this.socket.setTimeout(idleTimeoutMs);
     return new Promise((resolve) => {
@@ -179,7 +187,7 @@ class Connection {
 
   /** Stops the body; the connection goes unless the body was complete. */
   cancel(): void {
-    if (this.#phase === "body" && this.#remaining === 0 && this.state !== "dead") {
+    if (this.#complete && this.state !== "dead") {
       // Complete: what is queued is the reader's no more.
       this.#queue = [];
       this.#held = null;
@@ -205,7 +213,7 @@ class Connection {
       this.#held = entry;
       return Promise.resolve({ done: false, value: entry.chunk });
     }
-    if (this.#remaining === 0 && this.#phase === "body") {
+    if (this.#complete) {
       return Promise.resolve({ done: true, value: undefined });
     }
     if (this.#failure) return Promise.reject(this.#failure);
@@ -216,6 +224,12 @@ class Connection {
     return new Promise((read, fail) => {
       this.#reader = { read, fail };
     });
+  }
+
+  /** The whole body has arrived (though the reader may not have taken it all yet). */
+  get #complete(): boolean {
+    if (this.#phase !== "body") return false;
+    return this.#chunked ? this.#chunked.done : this.#remaining === 0;
   }
 
   /** The reader asks again: the chunk it held may be read over. */
@@ -293,12 +307,13 @@ class Connection {
       const head = verdict.head;
       this.used = true;
       this.#keepAlive = head.keepAlive;
-      this.#remaining = head.contentLength;
+      this.#remaining = head.contentLength ?? 0;
+      if (head.contentLength === null) this.#chunked = new ChunkedDecoder();
       this.#phase = "body";
       this.state = "body";
       const bodyAt = head.headLength - before;
       onHead({ head });
-      if (this.#remaining === 0) this.#finish(bodyAt < n);
+      if (this.#complete) this.#finish(bodyAt < n);
       else if (bodyAt < n) this.#body(buffer, bodyAt, n, start);
     } else if (this.state === "body") {
       this.#body(buffer, 0, n, start);
@@ -310,6 +325,18 @@ class Connection {
   }
 
   #body(buffer: Uint8Array, from: number, n: number, regionStart: number): void {
+    if (this.#chunked) {
+      const span = (start: number, end: number): Span | null =>
+        regionStart < 0 ? null : { start: regionStart + start, end: regionStart + end };
+      const stop = this.#chunked.feed(buffer, from, n, (start, end) =>
+        this.#deliver(buffer.subarray(start, end), span(start, end)),
+      );
+      if (stop < 0) {
+        this.framingRefused = true;
+        this.#die(undiciError("invalid chunked body", "HPE_INVALID_CHUNK_SIZE", "HTTPParserError"));
+      } else if (this.#chunked.done) this.#finish(stop < n);
+      return;
+    }
     const take = Math.min(n - from, this.#remaining);
     this.#remaining -= take;
     const span =
@@ -340,7 +367,7 @@ class Connection {
   }
 
   #die(error: Error): void {
-    const complete = this.#phase === "body" && this.#remaining === 0;
+    const complete = this.#complete;
     if (this.state !== "dead") {
       this.state = "dead";
       this.socket.destroy();
@@ -354,7 +381,10 @@ class Connection {
     if (complete || this.#failure) return;
     // A body up to the close that stopped short: undici names its length as the culprit.
     this.#failure =
-      this.#phase === "body" && !this.#keepAlive && error.message !== "response cancelled"
+      this.#phase === "body" &&
+      !this.#chunked &&
+      !this.#keepAlive &&
+      error.message !== "response cancelled"
         ? undiciError(
             "Response body length does not match content-length header",
             "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
@@ -491,6 +521,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
                 return result;
               } catch (error) {
                 signal.removeEventListener("abort", stop);
+                if (conn.framingRefused) odd.add(url.origin);
                 if (signal.aborted) throw signal.reason;
                 throw error;
               }
