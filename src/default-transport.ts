@@ -4,7 +4,8 @@
  */
 import type { DownloadOptions, NormalizedOptions } from "./options.js";
 import { normalizeOptions } from "./options.js";
-import { createUndiciTransport, type Transport } from "./io/transport.js";
+import type { Transport } from "./io/transport.js";
+import { createLazyUndiciTransport } from "./io/lazy-undici.js";
 import { proxyFor } from "./core/proxy.js";
 import { createFastTransport } from "./io/fast-transport.js";
 
@@ -16,7 +17,8 @@ export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caC
 /**
  * The transport download() builds when given none: io/fast-transport.ts for requests sent
  * directly, undici for the rest (or for all, with PARGET_TRANSPORT=undici), one connection per
- * lane, with these TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
+ * lane, with these TLS and proxy settings. A caller that builds its own passes it as
+ * `transport` and closes it.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
   return defaultTransport(normalizeOptions(options), options.onReceived);
@@ -26,13 +28,13 @@ export function defaultTransport(
   { caCertificates, insecure, proxy }: NormalizedOptions,
   onReceived?: (bytes: number) => void,
 ): Transport {
-  const undici = createUndiciTransport({
+  const undici = createLazyUndiciTransport({
     ca: caCertificates,
     insecure,
     proxyFor: (url) => proxyFor(url, process.env, proxy),
     ...(onReceived ? { onReceived } : {}),
   });
-  // The escape hatch: everything through undici, the reference (README, "Environment").
+  // The escape hatch: everything through undici, the reference (README, "Transport").
   if (process.env["PARGET_TRANSPORT"] === "undici") return undici;
   return createFastTransport({
     fallback: undici,

@@ -10,7 +10,8 @@ import { createServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import fc from "fast-check";
 import { createFastTransport } from "../../src/io/fast-transport.js";
-import { createUndiciTransport, type Transport } from "../../src/io/transport.js";
+import type { Transport } from "../../src/io/transport.js";
+import { createUndiciTransport } from "../../src/io/undici-transport.js";
 import { parseResponseHead } from "../../src/core/response-head.js";
 import { TEST_TLS } from "../helpers/tls.js";
 
