@@ -24,6 +24,14 @@ export interface TransportResponse {
    * it asks for the next one: a transport may then reuse its memory (copy what you keep).
    */
   body: AsyncIterable<Uint8Array>;
+  /**
+   * Optional, instead of `body`: receives the next bytes of the body into buffer[offset, ...) and
+   * resolves with their count, 0 once the body has ended. Until the next call, the transport may
+   * already be receiving into that buffer past the bytes it returned: the reader writes nothing
+   * there, and asks for those bytes with the same buffer at the following offset (another buffer
+   * gets them by a copy).
+   */
+  readInto?(buffer: Uint8Array, offset: number): Promise<number>;
   /** Stop receiving the body and free the connection. */
   cancel(): void;
 }
