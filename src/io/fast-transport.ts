@@ -45,8 +45,6 @@ export interface FastTransportOptions {
 /** A read is given at least this much room in the ring, or a buffer of its own. */
 const MIN_READ = 16 * 1024;
 const OVERFLOW_READ = 64 * 1024;
-/** Chunks queue in the ring while no reader waits, until less than this is left free. */
-const PAUSE_BELOW = 128 * 1024;
 
 /** An error shaped as undici's, so the engine reads it the same way (http.ts, lane.ts). */
 function undiciError(message: string, code: string, name: string): Error {
@@ -79,6 +77,8 @@ class Connection {
   readonly origin: string;
   readonly socket: Socket;
   readonly #ring: Buffer;
+  /** A quarter of the ring: one read as large as the ring would leave no room for the next. */
+  readonly #maxRingRead: number;
   /** Ring spans handed out (queued or held by the reader), oldest first. */
   readonly #live: Span[] = [];
   /** Where the pending read lands: in the ring at `#regionStart`, or a buffer of its own. */
@@ -133,6 +133,7 @@ class Connection {
     this.origin = url.origin;
     this.#onReceived = onReceived;
     this.#ring = Buffer.allocUnsafeSlow(ringBytes);
+    this.#maxRingRead = Math.max(MIN_READ, Math.floor(ringBytes / 4));
     this.#region = this.#ring;
     const onread = {
       buffer: () => this.#nextRegion(),
@@ -320,8 +321,10 @@ class Connection {
     this.#queue.push(entry);
     // The ring is the backlog: reading on costs nothing until it is nearly full (pausing and
     // resuming a socket are system calls); then the socket pauses and TCP slows the server.
+    // It pauses while one more read still fits: the read after a pause lands where the region
+    // chosen now says, and a full ring would make it a buffer of its own (garbage).
     const [start, end] = this.#freeRun();
-    if (end - start < PAUSE_BELOW) this.#paused = true;
+    if (end - start < this.#maxRingRead + MIN_READ) this.#paused = true;
   }
 
   /**
@@ -341,7 +344,7 @@ class Connection {
       this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
     } else {
       this.#regionStart = start;
-      this.#region = this.#ring.subarray(start, end);
+      this.#region = this.#ring.subarray(start, Math.min(end, start + this.#maxRingRead));
     }
     return this.#region;
   }
