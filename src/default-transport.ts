@@ -9,9 +9,16 @@ import { createLazyUndiciTransport } from "./io/lazy-undici.js";
 import { proxyFor } from "./core/proxy.js";
 import { createFastTransport } from "./io/fast-transport.js";
 
-/** What the default transport is built from; `onReceived` sees the size of every chunk received. */
+/**
+ * Sees the size of every chunk received, and whether memory was allocated for it (undici's
+ * socket reads, the fast transport's reads beyond its full ring) rather than reused (the fast
+ * transport's ring, the lanes' batch buffers): only the former leave garbage behind.
+ */
+export type OnReceived = (bytes: number, allocated: boolean) => void;
+
+/** What the default transport is built from. */
 export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
-  onReceived?: (bytes: number) => void;
+  onReceived?: OnReceived;
 };
 
 /**
@@ -26,7 +33,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
 
 export function defaultTransport(
   { caCertificates, insecure, proxy }: NormalizedOptions,
-  onReceived?: (bytes: number) => void,
+  onReceived?: OnReceived,
 ): Transport {
   const undici = createLazyUndiciTransport({
     ca: caCertificates,

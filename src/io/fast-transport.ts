@@ -36,8 +36,8 @@ export interface FastTransportOptions {
   insecure?: boolean;
   /** The proxy for a URL, or null to connect directly: proxied requests go to the fallback. */
   proxyFor?: (url: URL) => URL | null;
-  /** Sees the size of every chunk received, as the undici transport's hook does. */
-  onReceived?: (bytes: number) => void;
+  /** Sees the size of every chunk received, and whether it was read into memory of its own. */
+  onReceived?: (bytes: number, allocated: boolean) => void;
   /** Bytes of each connection's ring buffer. @default 512 KiB */
   ringBytes?: number;
 }
@@ -122,13 +122,13 @@ class Connection {
 
   /** Settles once the socket has closed. */
   readonly closed: Promise<void>;
-  readonly #onReceived: (bytes: number) => void;
+  readonly #onReceived: (bytes: number, allocated: boolean) => void;
 
   constructor(
     url: URL,
     tlsOptions: { ca?: string[]; insecure?: boolean },
     ringBytes: number,
-    onReceived: (bytes: number) => void,
+    onReceived: (bytes: number, allocated: boolean) => void,
   ) {
     this.origin = url.origin;
     this.#onReceived = onReceived;
@@ -296,7 +296,7 @@ class Connection {
   }
 
   #deliver(chunk: Uint8Array, span: Span | null, direct: boolean): void {
-    this.#onReceived(chunk.length);
+    this.#onReceived(chunk.length, span === null && !direct);
     const into = this.#into;
     if (into) {
       this.#into = null;

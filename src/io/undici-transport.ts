@@ -18,7 +18,7 @@ export interface UndiciTransportOptions {
   /** The proxy for a URL, or null to connect directly. @default direct */
   proxyFor?: (url: URL) => URL | null;
   /** Sees the size of every chunk received (the CLI frees read buffers by it). */
-  onReceived?: (bytes: number) => void;
+  onReceived?: (bytes: number, allocated: true) => void;
 }
 
 interface Lane {
@@ -166,7 +166,7 @@ export function createUndiciTransport(
           },
           request.signal,
           {
-            onChunk: onReceived,
+            onChunk: (bytes) => onReceived(bytes, true),
             socket: () => lane.socket,
             // Mid-body, the connection is lost anyway: replace the client once it has closed.
             // The client goes first, or it would reconnect when the aborted socket closes.

@@ -112,17 +112,25 @@ test("the library never forces a garbage collection on its host, even where gc i
   await assertContent(path.join(dir, "f.bin"), "no-gc", size);
 });
 
-test("createTransport: onReceived sees every byte received, for a caller's own memory policy", async (t) => {
+test("createTransport: onReceived sees every byte received, and which left garbage, for a caller's memory policy", async (t) => {
   const size = 5 * MiB + 3;
   const server = await serve(t, { files: { "/f.bin": generated("on-received", size) } });
   const dir = await tempDir(t);
   let received = 0;
-  const transport = createTransport({ onReceived: (bytes) => (received += bytes) });
+  let reused = 0;
+  const transport = createTransport({
+    onReceived: (bytes, allocated) => {
+      received += bytes;
+      if (!allocated) reused += bytes;
+    },
+  });
   t.after(() => transport.close());
   const result = await download(server.url("/f.bin"), { dir, connections: 4, transport });
   assert.equal(result.size, size);
   // Cancelled responses (the probe's beyond its first piece) bring some bytes twice.
   assert.ok(received >= size && received <= server.stats.bytesSent, `${received} bytes`);
+  // The fast path receives into memory it reuses (at least the bytes that come with a head).
+  assert.ok(reused > 0, "no byte was received into reused memory");
 });
 
 for (const [transport, loads] of [
