@@ -1,21 +1,31 @@
 /**
- * The transport download() builds when the caller gives none: undici, one connection per lane,
- * with the caller's TLS and proxy settings.
+ * The transport download() builds when the caller gives none: the fast transport (plain sockets)
+ * over undici, one connection per lane, with the caller's TLS and proxy settings.
  */
 import type { DownloadOptions, NormalizedOptions } from "./options.js";
 import { normalizeOptions } from "./options.js";
-import { createUndiciTransport, type Transport } from "./io/transport.js";
+import type { Transport } from "./io/transport.js";
+import { createLazyUndiciTransport } from "./io/lazy-undici.js";
 import { proxyFor } from "./core/proxy.js";
 import { createFastTransport } from "./io/fast-transport.js";
 
-/** What the default transport is built from; `onReceived` sees the size of every chunk received. */
+/**
+ * Sees the size of every chunk received, and whether memory was allocated for it (undici's
+ * socket reads, the fast transport's reads beyond its full ring) rather than reused (the fast
+ * transport's ring, the lanes' batch buffers): only the former leave garbage behind.
+ */
+export type OnReceived = (bytes: number, allocated: boolean) => void;
+
+/** What the default transport is built from. */
 export type TransportOptions = Pick<DownloadOptions, "proxy" | "insecure" | "caCertificates"> & {
-  onReceived?: (bytes: number) => void;
+  onReceived?: OnReceived;
 };
 
 /**
- * The transport download() builds when given none: undici, one connection per lane, with these
- * TLS and proxy settings. A caller that builds its own passes it as `transport` and closes it.
+ * The transport download() builds when given none: io/fast-transport.ts for requests sent
+ * directly, undici for the rest (or for all, with PARGET_TRANSPORT=undici), one connection per
+ * lane, with these TLS and proxy settings. A caller that builds its own passes it as
+ * `transport` and closes it.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
   return defaultTransport(normalizeOptions(options), options.onReceived);
@@ -23,16 +33,16 @@ export function createTransport(options: TransportOptions = {}): Transport {
 
 export function defaultTransport(
   { caCertificates, insecure, proxy }: NormalizedOptions,
-  onReceived?: (bytes: number) => void,
+  onReceived?: OnReceived,
 ): Transport {
-  const undici = createUndiciTransport({
+  const undici = createLazyUndiciTransport({
     ca: caCertificates,
     insecure,
     proxyFor: (url) => proxyFor(url, process.env, proxy),
     ...(onReceived ? { onReceived } : {}),
   });
-  // Experimental until it is the default: range requests over raw sockets (io/fast-transport.ts).
-  if (process.env["PARGET_TRANSPORT"] !== "fast") return undici;
+  // The escape hatch: everything through undici, the reference (README, "Transport").
+  if (process.env["PARGET_TRANSPORT"] === "undici") return undici;
   return createFastTransport({
     fallback: undici,
     ca: caCertificates,

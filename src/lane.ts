@@ -291,8 +291,9 @@ export class Lane {
   }
 
   /**
-   * Streams a body into the segment. Bytes are copied into the lane's two batch buffers: one is
-   * being written while the other fills, so receiving and writing overlap, and the socket's own
+   * Streams a body into the segment, through the lane's two batch buffers: one is being written
+   * while the other fills, so receiving and writing overlap. A transport that can receives
+   * straight into them (`readInto`); from any other, chunks are copied in, and the socket's own
    * buffers are dropped at once instead of waiting for a write. Then the body's end decides the
    * lane's next state; a segment left short throws, for the retry loop.
    */
@@ -311,39 +312,34 @@ export class Lane {
     /** File offset of the next byte this response delivers, and of the batch being filled. */
     let at = offset;
     let batchAt = at;
-    /** When the batch being filled got its first byte, and when the last chunk arrived. */
+    /** When the batch being filled got its first byte, and when the last bytes arrived. */
     let batchSince = 0;
     let previousChunk = host.clock.now();
     let filling = 0;
     let filled = 0;
     let writing: Promise<void> | undefined;
     let failure: unknown;
+    const readInto = response.readInto?.bind(response) ?? copyingReader(response.body);
     try {
       try {
-        for await (const chunk of response.body) {
+        for (;;) {
+          const buffer = buffers[filling]!;
+          const n = await readInto(buffer, filled);
+          if (n === 0) break;
           const now = host.clock.now();
           const afterPause = now - previousChunk >= BATCH_AGE_MS;
           previousChunk = now;
-          received(speed, chunk.length, now);
-          host.received(chunk.length);
-          reached.at += chunk.length;
-          let data = chunk;
-          // Bytes already claimed (by a lane racing this one, or before a resent 200) need no copy.
-          if (filled === 0 && at < segment.claimed) {
-            const stale = Math.min(data.length, segment.claimed - at);
-            data = data.subarray(stale);
-            at += stale;
-          }
+          received(speed, n, now);
+          host.received(n);
+          reached.at += n;
           if (filled === 0) [batchAt, batchSince] = [at, now];
-          while (data.length > 0) {
-            const buffer = buffers[filling]!;
-            const copied = Math.min(data.length, buffer.length - filled);
-            buffer.set(data.subarray(0, copied), filled);
-            filled += copied;
-            at += copied;
-            data = data.subarray(copied);
-            const young = !afterPause && now - batchSince < BATCH_AGE_MS;
-            if (filled < buffer.length && at < segment.end && young) continue;
+          filled += n;
+          at += n;
+          const young = !afterPause && now - batchSince < BATCH_AGE_MS;
+          if (batchAt + filled <= segment.claimed) {
+            // All claimed already (by a lane racing this one, or before a resent 200): no write.
+            [filled, batchAt] = [0, at];
+          } else if (filled === buffer.length || at >= segment.end || !young) {
             await writing;
             writing = host.write(segment, batchAt, buffer.subarray(0, filled));
             // A failed write is reported by the next await; until then it must not go unhandled.
@@ -351,7 +347,6 @@ export class Lane {
             filling = 1 - filling;
             filled = 0;
             [batchAt, batchSince] = [at, now];
-            if (at >= segment.end) break;
           }
           // Complete, stolen below where this response runs, or overtaken: stop reading.
           if (segment.claimed >= segment.end && at < end) break;
@@ -396,4 +391,26 @@ function closedEarly(error: unknown): boolean {
   return (
     error instanceof ClosedShort || (error as { code?: unknown } | null)?.code === "UND_ERR_SOCKET"
   );
+}
+
+/**
+ * Reads a body of chunks as `readInto` would: copies each into the buffer given, keeping what
+ * does not fit for the next call (a chunk is ours until we ask for the next one).
+ */
+function copyingReader(
+  body: AsyncIterable<Uint8Array>,
+): (buffer: Uint8Array, offset: number) => Promise<number> {
+  const chunks = body[Symbol.asyncIterator]();
+  let rest: Uint8Array = new Uint8Array(0);
+  return async (buffer, offset) => {
+    while (rest.length === 0) {
+      const next = await chunks.next();
+      if (next.done) return 0;
+      rest = next.value;
+    }
+    const n = Math.min(rest.length, buffer.length - offset);
+    buffer.set(rest.subarray(0, n), offset);
+    rest = rest.subarray(n);
+    return n;
+  };
 }

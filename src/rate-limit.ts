@@ -3,9 +3,9 @@
  * a `Pacer` makes one download's reads obey the limits over it (its own, then its set's), as a
  * wrapper around its transport: before each read from a response body a lane reserves what it
  * expects to read in every limit, waits until each allows it (core/rate-limit.ts decides how
- * long), and only then reads. While it waits no reader waits on the response, so io/response.ts
- * holds the socket's reads and TCP slows the server: nothing is buffered beyond one read, and no
- * byte is dropped.
+ * long), and only then reads. While it waits no reader waits on the response, so the transport
+ * holds the socket's reads (io/response.ts at once, the fast transport once its ring is nearly
+ * full) and TCP slows the server: nothing is buffered beyond that, and no byte is dropped.
  */
 import type { Transport, TransportResponse } from "./io/transport.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -161,9 +161,24 @@ export class Pacer {
       for (const limit of this.#limits) limit.readers--;
     };
     const body = response.body;
+    const readInto = response.readInto?.bind(response);
     return {
       status: response.status,
       headers: response.headers,
+      ...(readInto
+        ? {
+            readInto: async (buffer: Uint8Array, offset: number) => {
+              try {
+                const n = await this.#readInto(readInto, buffer, offset, stops);
+                if (n === 0) close();
+                return n;
+              } catch (error) {
+                close();
+                throw error;
+              }
+            },
+          }
+        : {}),
       body: {
         [Symbol.asyncIterator]: () => {
           const source: Source = { inner: body[Symbol.asyncIterator](), rest: undefined };
@@ -206,6 +221,49 @@ export class Pacer {
     // A read may bring more than a socket read (undici hands over all the socket holds): what
     // goes beyond the reservation waits for the next one, so no byte is handed over unreserved.
     const expected = Math.min(FIRST_READ, source.rest?.length ?? FIRST_READ);
+    return this.#reserved<IteratorResult<Uint8Array>>(expected, stops, async () => {
+      let chunk = source.rest;
+      source.rest = undefined;
+      if (!chunk) {
+        const result = await inner.next();
+        if (result.done) return { result, got: 0 };
+        chunk = result.value;
+      }
+      if (chunk.length > expected) {
+        source.rest = chunk.subarray(expected);
+        chunk = chunk.subarray(0, expected);
+      }
+      return { result: { done: false, value: chunk }, got: chunk.length };
+    });
+  }
+
+  /**
+   * One readInto under the limits, as `#read`: the buffer is handed on cut short after what was
+   * reserved, so that a transport receiving into it reads no further.
+   */
+  #readInto(
+    readInto: NonNullable<TransportResponse["readInto"]>,
+    buffer: Uint8Array,
+    offset: number,
+    stops: AbortSignal[],
+  ): Promise<number> {
+    if (this.#limits.every((l) => l.bucket.rate === undefined)) return readInto(buffer, offset);
+    const expected = Math.min(FIRST_READ, buffer.length - offset);
+    return this.#reserved(expected, stops, async () => {
+      const got = await readInto(buffer.subarray(0, offset + expected), offset);
+      return { result: got, got };
+    });
+  }
+
+  /**
+   * Reserves `expected` bytes in every limit in force, waits until each allows them, then reads;
+   * each reservation is settled with what the read brought.
+   */
+  async #reserved<T>(
+    expected: number,
+    stops: AbortSignal[],
+    read: () => Promise<{ result: T; got: number }>,
+  ): Promise<T> {
     const held: Held[] = [];
     let got = 0;
     try {
@@ -220,19 +278,9 @@ export class Pacer {
       // Cancelled while it waited: whatever the connection holds is not wanted any more.
       const stopped = stops.find((s) => s.aborted);
       if (stopped) throw stopped.reason ?? new Error("response cancelled");
-      let chunk = source.rest;
-      source.rest = undefined;
-      if (!chunk) {
-        const result = await inner.next();
-        if (result.done) return result;
-        chunk = result.value;
-      }
-      if (chunk.length > expected) {
-        source.rest = chunk.subarray(expected);
-        chunk = chunk.subarray(0, expected);
-      }
-      got = chunk.length;
-      return { done: false, value: chunk };
+      const done = await read();
+      got = done.got;
+      return done.result;
     } finally {
       const now = this.#clock.now();
       for (const { limit, bytes } of held) limit.bucket.settle(got - bytes, now);

@@ -8,13 +8,15 @@
  * alive and promoted. The few that are promoted (held by a paused connection) need a full
  * collection, which costs ~10 ms: it runs only once the ArrayBuffers V8 holds have grown well
  * past the live ones. The library never collects on its own: its host process decides that.
+ * Bytes the fast transport receives into memory it reuses (its ring, the lanes' batch buffers)
+ * leave no garbage and count for nothing.
  */
 const MINOR_EVERY_BYTES = 4 * 1024 * 1024;
 const MAJOR_ABOVE_LIVE_BYTES = 4 * 1024 * 1024;
 
 type GarbageCollector = (options: { type: "minor" | "major"; execution?: "async" }) => void;
 
-export function createReclaimer(): (bytes: number) => void {
+export function createReclaimer(): (bytes: number, allocated: boolean) => void {
   let sinceMinor = 0;
   let scheduled = false;
   /** The least ArrayBuffer memory seen (reset after each full collection): the live part. */
@@ -30,7 +32,8 @@ export function createReclaimer(): (bytes: number) => void {
     if (afterMajor) gc({ type: "major", execution: "async" });
     else gc({ type: "minor" });
   };
-  return (bytes) => {
+  return (bytes, allocated) => {
+    if (!allocated) return;
     sinceMinor += bytes;
     if (sinceMinor < MINOR_EVERY_BYTES || scheduled) return;
     sinceMinor = 0;

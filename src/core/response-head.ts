@@ -1,9 +1,10 @@
 /**
  * A strict parser for the head of an HTTP/1.x response, for the fast transport's hot path. It
  * accepts a small subset: a status line `HTTP/1.x NNN reason` with a final status whose body
- * Content-Length frames, CRLF line ends, `name: value` headers with token names and printable
- * values, exactly one Content-Length, no Transfer-Encoding, a 206's Content-Range (if any) equal
- * to its length, and a head of at most MAX_HEAD_BYTES. Anything else is "odd": the caller hands the request to undici, which
+ * Content-Length or the chunked coding frames, CRLF line ends, `name: value` headers with token
+ * names and printable values, exactly one Content-Length or else one `Transfer-Encoding: chunked`
+ * (never both), a 206's Content-Range (if any) equal to its length, and a head of at most
+ * MAX_HEAD_BYTES. Anything else is "odd": the caller hands the request to undici, which
  * stays the reference (tested differentially against it in test/core/response-head.test.ts).
  * Pure: bytes in, a verdict out.
  */
@@ -22,8 +23,8 @@ export interface ResponseHead {
    * as the undici transport gives them.
    */
   headers: Record<string, string>;
-  /** Bytes of the body, from Content-Length. */
-  contentLength: number;
+  /** Bytes of the body, from Content-Length; null when the body is chunked (core/chunked.ts). */
+  contentLength: number | null;
   /** Whether the connection may carry another request after this body. */
   keepAlive: boolean;
   /** Bytes of the head, final CRLF included: the body starts there. */
@@ -104,6 +105,7 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
   // A Map: a header named "constructor" or "__proto__" must not meet Object's own properties.
   const fields = new Map<string, string>();
   let contentLength: string | undefined;
+  let transferEncoding: string | undefined;
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n]!;
     const colon = line.indexOf(":");
@@ -121,12 +123,31 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
       if (contentLength !== undefined) return { kind: "odd", reason: "two Content-Lengths" };
       contentLength = value;
     }
-    if (name === "transfer-encoding") return { kind: "odd", reason: "Transfer-Encoding" };
+    if (name === "transfer-encoding") {
+      if (transferEncoding !== undefined) return { kind: "odd", reason: "two Transfer-Encodings" };
+      transferEncoding = value;
+    }
     if (name === "upgrade") return { kind: "odd", reason: "Upgrade" };
     const previous = fields.get(name);
     fields.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
   const headers: Record<string, string> = Object.fromEntries(fields);
+  const connection = (headers["connection"] ?? "").toLowerCase().split(/[\t ]*,[\t ]*/);
+  const keepAlive = minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
+  if (transferEncoding !== undefined) {
+    // Chunked beside a length is how requests are smuggled; any other coding is undici's.
+    if (
+      contentLength !== undefined ||
+      minor === 0 ||
+      transferEncoding.toLowerCase() !== "chunked"
+    ) {
+      return { kind: "odd", reason: "Transfer-Encoding" };
+    }
+    return {
+      kind: "head",
+      head: { status, minor, headers, contentLength: null, keepAlive, headLength: end },
+    };
+  }
   if (contentLength === undefined || !/^\d{1,15}$/.test(contentLength)) {
     return { kind: "odd", reason: "no valid Content-Length" };
   }
@@ -139,8 +160,6 @@ export function parseResponseHead(bytes: Uint8Array, length = bytes.length): Hea
       return { kind: "odd", reason: "Content-Range disagrees with Content-Length" };
     }
   }
-  const connection = (headers["connection"] ?? "").toLowerCase().split(/[\t ]*,[\t ]*/);
-  const keepAlive = minor === 1 ? !connection.includes("close") : connection.includes("keep-alive");
   return {
     kind: "head",
     head: { status, minor, headers, contentLength: length_, keepAlive, headLength: end },

@@ -1,24 +1,29 @@
 /**
- * The fast transport: range requests over plain `net`/`tls` sockets, one per lane, kept alive.
- * The request is written by hand; each socket read lands in the connection's small ring buffer
- * (net's `onread` with a caller buffer: no allocation per read, and the ring stays in cache) and
- * is handed to the reader as a view of it. The head is parsed by core/response-head.ts, strictly;
- * the body is framed by Content-Length, whatever the status (a redirect or an error is answered
- * here too: sending it again would double the server's requests). Anything outside that subset
- * (a proxy, chunked, no length, an odd head) goes to `fallback` (undici), the reference: an odd
- * head's request is sent again there, and its origin is undici's from then on. The engine sees
- * one Transport. A connection is closed whenever in doubt: a body cut short or
- * cancelled, bytes beyond the body, data while idle.
+ * The fast transport: requests over plain `net`/`tls` sockets, one per lane, kept alive. The
+ * request is written by hand; socket reads land where net's `onread` is told (a caller buffer:
+ * no allocation per read). The head is parsed by core/response-head.ts, strictly; the body is
+ * framed by Content-Length or decoded from the chunked coding (core/chunked.ts), whatever the
+ * status (a redirect or an error is answered here too: sending it again would double the
+ * server's requests). Anything outside that subset (a proxy, no length, an odd head) goes to
+ * `fallback` (undici), the reference: an odd head's request is sent again there, and its origin
+ * is undici's from then on, as is that of a chunked body the strict decoder refuses. The engine
+ * sees one Transport. A connection is closed whenever in doubt: a body cut short or cancelled,
+ * bytes beyond the body, data while idle.
  *
- * A chunk handed over is the reader's until it asks for the next one (transport.ts): then its
- * bytes in the ring may be read over. While no reader waits, chunks queue in the ring until it
- * is nearly full, then the socket is paused; TLS still delivers the records it has already
- * decrypted after a pause, so they queue too (the backlog, in buffers of their own once the ring
- * is full) instead of being dropped.
+ * Where a read lands: a reader of a Content-Length body that uses `readInto` (a lane) gets its
+ * bytes in its own buffer: the next read goes straight there, after what is queued, when that
+ * can be known to be where the reader will ask for it (no copy at all); otherwise a read lands
+ * in the connection's small ring buffer and is copied out on request. A reader of `body` gets
+ * views of the ring, each its own until it asks for the next one (transport.ts): then its bytes
+ * may be read over. While no reader waits, chunks queue in the ring until it is nearly full,
+ * then the socket is paused; TLS still delivers the records it has already decrypted after a
+ * pause, so they queue too (the backlog, in buffers of their own once the ring is full) instead
+ * of being dropped.
  */
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, rootCertificates } from "node:tls";
 import { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "../core/response-head.js";
+import { ChunkedDecoder } from "../core/chunked.js";
 import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
 import { beforeResponse } from "./transport.js";
 
@@ -31,8 +36,8 @@ export interface FastTransportOptions {
   insecure?: boolean;
   /** The proxy for a URL, or null to connect directly: proxied requests go to the fallback. */
   proxyFor?: (url: URL) => URL | null;
-  /** Sees the size of every chunk received, as the undici transport's hook does. */
-  onReceived?: (bytes: number) => void;
+  /** Sees the size of every chunk received, and whether it was read into memory of its own. */
+  onReceived?: (bytes: number, allocated: boolean) => void;
   /** Bytes of each connection's ring buffer. @default 512 KiB */
   ringBytes?: number;
 }
@@ -40,8 +45,6 @@ export interface FastTransportOptions {
 /** A read is given at least this much room in the ring, or a buffer of its own. */
 const MIN_READ = 16 * 1024;
 const OVERFLOW_READ = 64 * 1024;
-/** Chunks queue in the ring while no reader waits, until less than this is left free. */
-const PAUSE_BELOW = 128 * 1024;
 
 /** An error shaped as undici's, so the engine reads it the same way (http.ts, lane.ts). */
 function undiciError(message: string, code: string, name: string): Error {
@@ -55,18 +58,31 @@ interface Span {
 
 interface Entry {
   chunk: Uint8Array;
-  /** Its place in the ring, or null for a buffer of its own. */
+  /** Its place in the ring, or null for a buffer of its own or the reader's. */
   span: Span | null;
+  /** It was received straight into the reader's buffer (readInto). */
+  direct: boolean;
+}
+
+/** Where a read lands when not in the ring: a buffer of its own, or the reader's. */
+const OWN_BUFFER = -1;
+const READER_BUFFER = -2;
+
+/** Whether `chunk` lies at buffer[offset] already. */
+function inPlace(chunk: Uint8Array, buffer: Uint8Array, offset: number): boolean {
+  return chunk.buffer === buffer.buffer && chunk.byteOffset === buffer.byteOffset + offset;
 }
 
 class Connection {
   readonly origin: string;
   readonly socket: Socket;
   readonly #ring: Buffer;
+  /** A quarter of the ring: one read as large as the ring would leave no room for the next. */
+  readonly #maxRingRead: number;
   /** Ring spans handed out (queued or held by the reader), oldest first. */
   readonly #live: Span[] = [];
   /** Where the pending read lands: in the ring at `#regionStart`, or a buffer of its own. */
-  #region: Buffer;
+  #region: Uint8Array;
   #regionStart = 0;
   readonly #head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
   #headLength = 0;
@@ -76,30 +92,48 @@ class Connection {
   /** Whether the connection ever carried a response (a reused one may have been closed idle). */
   used = false;
   #keepAlive = false;
+  /** Bytes of a Content-Length body still to come. */
   #remaining = 0;
+  /** The decoder of a chunked body, or null when Content-Length frames it. */
+  #chunked: ChunkedDecoder | null = null;
+  /** The chunked framing was refused: the origin's next requests go to the fallback. */
+  framingRefused = false;
   #queue: Entry[] = [];
   #held: Entry | null = null;
   #paused = false;
   #failure: Error | undefined;
   #reader: { read: (r: IteratorResult<Uint8Array>) => void; fail: (e: Error) => void } | null =
     null;
+  /** A readInto that waits for bytes. */
+  #into: {
+    buffer: Uint8Array;
+    offset: number;
+    read: (n: number) => void;
+    fail: (e: Error) => void;
+  } | null = null;
+  /**
+   * The buffer of the last readInto and where its next bytes go: reads may land there, after
+   * whatever is queued, before the reader asks for them (transport.ts, readInto).
+   */
+  #ahead: { buffer: Uint8Array; next: number } | null = null;
   #onHead: ((verdict: { head: ResponseHead } | { odd: string } | { error: Error }) => void) | null =
     null;
   #phase: "head" | "body" = "head";
 
   /** Settles once the socket has closed. */
   readonly closed: Promise<void>;
-  readonly #onReceived: (bytes: number) => void;
+  readonly #onReceived: (bytes: number, allocated: boolean) => void;
 
   constructor(
     url: URL,
     tlsOptions: { ca?: string[]; insecure?: boolean },
     ringBytes: number,
-    onReceived: (bytes: number) => void,
+    onReceived: (bytes: number, allocated: boolean) => void,
   ) {
     this.origin = url.origin;
     this.#onReceived = onReceived;
     this.#ring = Buffer.allocUnsafeSlow(ringBytes);
+    this.#maxRingRead = Math.max(MIN_READ, Math.floor(ringBytes / 4));
     this.#region = this.#ring;
     const onread = {
       buffer: () => this.#nextRegion(),
@@ -156,6 +190,8 @@ class Connection {
     this.state = "head";
     this.#phase = "head";
     this.#headLength = 0;
+    this.#chunked = null;
+    this.#ahead = null;
     this.#failure = undefined;
     this.socket.setTimeout(idleTimeoutMs);
     return new Promise((resolve) => {
@@ -177,9 +213,37 @@ class Connection {
     };
   }
 
+  /** Receives the next bytes of a Content-Length body into buffer[offset, ...): transport.ts. */
+  readInto(buffer: Uint8Array, offset: number): Promise<number> {
+    const entry = this.#queue[0];
+    if (entry) {
+      const n = Math.min(entry.chunk.length, buffer.length - offset);
+      if (!inPlace(entry.chunk, buffer, offset)) buffer.set(entry.chunk.subarray(0, n), offset);
+      if (n === entry.chunk.length) {
+        this.#queue.shift();
+        if (entry.span) this.#live.shift();
+      } else {
+        entry.chunk = entry.chunk.subarray(n);
+        if (entry.span) entry.span.start += n;
+      }
+      this.#ahead = { buffer, next: offset + n };
+      return Promise.resolve(n);
+    }
+    if (this.#complete) return Promise.resolve(0);
+    if (this.#failure) return Promise.reject(this.#failure);
+    this.#ahead = { buffer, next: offset };
+    if (this.#paused && this.state !== "dead") {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return new Promise((read, fail) => {
+      this.#into = { buffer, offset, read, fail };
+    });
+  }
+
   /** Stops the body; the connection goes unless the body was complete. */
   cancel(): void {
-    if (this.#phase === "body" && this.#remaining === 0 && this.state !== "dead") {
+    if (this.#complete && this.state !== "dead") {
       // Complete: what is queued is the reader's no more.
       this.#queue = [];
       this.#held = null;
@@ -205,7 +269,7 @@ class Connection {
       this.#held = entry;
       return Promise.resolve({ done: false, value: entry.chunk });
     }
-    if (this.#remaining === 0 && this.#phase === "body") {
+    if (this.#complete) {
       return Promise.resolve({ done: true, value: undefined });
     }
     if (this.#failure) return Promise.reject(this.#failure);
@@ -218,6 +282,12 @@ class Connection {
     });
   }
 
+  /** The whole body has arrived (though the reader may not have taken it all yet). */
+  get #complete(): boolean {
+    if (this.#phase !== "body") return false;
+    return this.#chunked ? this.#chunked.done : this.#remaining === 0;
+  }
+
   /** The reader asks again: the chunk it held may be read over. */
   #release(): void {
     const held = this.#held;
@@ -225,9 +295,21 @@ class Connection {
     if (held?.span) this.#live.shift();
   }
 
-  #deliver(chunk: Uint8Array, span: Span | null): void {
-    this.#onReceived(chunk.length);
-    const entry = { chunk, span };
+  #deliver(chunk: Uint8Array, span: Span | null, direct: boolean): void {
+    this.#onReceived(chunk.length, span === null && !direct);
+    const into = this.#into;
+    if (into) {
+      this.#into = null;
+      const { buffer, offset } = into;
+      const n = Math.min(chunk.length, buffer.length - offset);
+      if (!inPlace(chunk, buffer, offset)) buffer.set(chunk.subarray(0, n), offset);
+      this.#ahead = { buffer, next: offset + n };
+      into.read(n);
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+      if (span) span.start += n;
+    }
+    const entry = { chunk, span, direct };
     if (span) this.#live.push(span);
     const reader = this.#reader;
     if (reader) {
@@ -239,21 +321,52 @@ class Connection {
     this.#queue.push(entry);
     // The ring is the backlog: reading on costs nothing until it is nearly full (pausing and
     // resuming a socket are system calls); then the socket pauses and TCP slows the server.
+    // It pauses while one more read still fits: the read after a pause lands where the region
+    // chosen now says, and a full ring would make it a buffer of its own (garbage).
     const [start, end] = this.#freeRun();
-    if (end - start < PAUSE_BELOW) this.#paused = true;
+    if (end - start < this.#maxRingRead + MIN_READ) this.#paused = true;
   }
 
-  /** Where the next read lands: the larger free run of the ring, or a buffer of its own. */
-  #nextRegion(): Buffer {
+  /**
+   * Where the next read lands: the reader's buffer when it may, else the larger free run of the
+   * ring, or a buffer of its own.
+   */
+  #nextRegion(): Uint8Array {
+    const ahead = this.#readerRegion();
+    if (ahead) {
+      this.#regionStart = READER_BUFFER;
+      this.#region = ahead;
+      return ahead;
+    }
     const [start, end] = this.#freeRun();
     if (end - start < MIN_READ) {
-      this.#regionStart = -1;
+      this.#regionStart = OWN_BUFFER;
       this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
     } else {
       this.#regionStart = start;
-      this.#region = this.#ring.subarray(start, end);
+      this.#region = this.#ring.subarray(start, Math.min(end, start + this.#maxRingRead));
     }
     return this.#region;
+  }
+
+  /**
+   * The part of the reader's buffer (readInto) the next bytes of the body will be asked into, if
+   * a read may land there: after what is queued, which must then be in place already (bytes
+   * queued elsewhere are copied there later, and nothing may land where they go), and no further
+   * than the body (a kept-alive connection's next response is not the reader's). Not while the
+   * socket pauses: the reader may be back at the start of that buffer before the read lands.
+   */
+  #readerRegion(): Uint8Array | null {
+    const ahead = this.#ahead;
+    if (!ahead || this.state !== "body" || this.#chunked || this.#paused) return null;
+    let at = ahead.next;
+    for (const entry of this.#queue) {
+      if (entry.direct && !inPlace(entry.chunk, ahead.buffer, at)) return null;
+      at += entry.chunk.length;
+    }
+    const room = Math.min(ahead.buffer.length - at, this.#remaining);
+    if (room < Math.min(MIN_READ, this.#remaining)) return null;
+    return ahead.buffer.subarray(at, at + room);
   }
 
   /** The larger free run of the ring: after the newest span, or before the oldest. */
@@ -293,12 +406,13 @@ class Connection {
       const head = verdict.head;
       this.used = true;
       this.#keepAlive = head.keepAlive;
-      this.#remaining = head.contentLength;
+      this.#remaining = head.contentLength ?? 0;
+      if (head.contentLength === null) this.#chunked = new ChunkedDecoder();
       this.#phase = "body";
       this.state = "body";
       const bodyAt = head.headLength - before;
       onHead({ head });
-      if (this.#remaining === 0) this.#finish(bodyAt < n);
+      if (this.#complete) this.#finish(bodyAt < n);
       else if (bodyAt < n) this.#body(buffer, bodyAt, n, start);
     } else if (this.state === "body") {
       this.#body(buffer, 0, n, start);
@@ -310,11 +424,24 @@ class Connection {
   }
 
   #body(buffer: Uint8Array, from: number, n: number, regionStart: number): void {
+    if (this.#chunked) {
+      // Never in the reader's buffer: chunk sizes would land among its bytes.
+      const span = (start: number, end: number): Span | null =>
+        regionStart < 0 ? null : { start: regionStart + start, end: regionStart + end };
+      const stop = this.#chunked.feed(buffer, from, n, (start, end) =>
+        this.#deliver(buffer.subarray(start, end), span(start, end), false),
+      );
+      if (stop < 0) {
+        this.framingRefused = true;
+        this.#die(undiciError("invalid chunked body", "HPE_INVALID_CHUNK_SIZE", "HTTPParserError"));
+      } else if (this.#chunked.done) this.#finish(stop < n);
+      return;
+    }
     const take = Math.min(n - from, this.#remaining);
     this.#remaining -= take;
     const span =
       regionStart < 0 ? null : { start: regionStart + from, end: regionStart + from + take };
-    this.#deliver(buffer.subarray(from, from + take), span);
+    this.#deliver(buffer.subarray(from, from + take), span, regionStart === READER_BUFFER);
     if (this.#remaining === 0) this.#finish(from + take < n);
   }
 
@@ -326,6 +453,9 @@ class Connection {
       this.#reader = null;
       reader.read({ done: true, value: undefined });
     }
+    const into = this.#into;
+    this.#into = null;
+    into?.read(0);
     if (extra || !this.#keepAlive) {
       this.state = "dead";
       this.socket.destroy();
@@ -340,7 +470,7 @@ class Connection {
   }
 
   #die(error: Error): void {
-    const complete = this.#phase === "body" && this.#remaining === 0;
+    const complete = this.#complete;
     if (this.state !== "dead") {
       this.state = "dead";
       this.socket.destroy();
@@ -354,7 +484,10 @@ class Connection {
     if (complete || this.#failure) return;
     // A body up to the close that stopped short: undici names its length as the culprit.
     this.#failure =
-      this.#phase === "body" && !this.#keepAlive && error.message !== "response cancelled"
+      this.#phase === "body" &&
+      !this.#chunked &&
+      !this.#keepAlive &&
+      error.message !== "response cancelled"
         ? undiciError(
             "Response body length does not match content-length header",
             "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
@@ -365,6 +498,9 @@ class Connection {
     const reader = this.#reader;
     this.#reader = null;
     reader?.fail(error);
+    const into = this.#into;
+    this.#into = null;
+    into?.fail(error);
   }
 }
 
@@ -477,6 +613,19 @@ export function createFastTransport(options: FastTransportOptions): Transport {
     signal.addEventListener("abort", stop, { once: true });
     const { head } = outcome;
     const body = conn.body();
+    /** A read of the body; its end, or its failure, stops watching the signal. */
+    const watched = async <T>(read: Promise<T>, ended: (result: T) => boolean): Promise<T> => {
+      try {
+        const result = await read;
+        if (ended(result)) signal.removeEventListener("abort", stop);
+        return result;
+      } catch (error) {
+        signal.removeEventListener("abort", stop);
+        if (conn.framingRefused) odd.add(url.origin);
+        if (signal.aborted) throw signal.reason;
+        throw error;
+      }
+    };
     return {
       status: head.status,
       headers: head.headers,
@@ -484,17 +633,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
         [Symbol.asyncIterator]: () => {
           const inner = body[Symbol.asyncIterator]();
           return {
-            next: async () => {
-              try {
-                const result = await inner.next();
-                if (result.done) signal.removeEventListener("abort", stop);
-                return result;
-              } catch (error) {
-                signal.removeEventListener("abort", stop);
-                if (signal.aborted) throw signal.reason;
-                throw error;
-              }
-            },
+            next: () => watched(inner.next(), (result) => result.done === true),
             return: async () => {
               signal.removeEventListener("abort", stop);
               conn.cancel();
@@ -503,6 +642,13 @@ export function createFastTransport(options: FastTransportOptions): Transport {
           };
         },
       },
+      // A chunked body is only ever read through the ring (its chunk sizes are among the bytes).
+      ...(head.contentLength === null
+        ? {}
+        : {
+            readInto: (buffer: Uint8Array, offset: number) =>
+              watched(conn.readInto(buffer, offset), (n) => n === 0),
+          }),
       cancel: () => {
         signal.removeEventListener("abort", stop);
         conn.cancel();

@@ -2,7 +2,7 @@
  * What the library does to the process that hosts it: an event handler that throws cannot break
  * a download or leak anything, and no garbage collection is forced on it. Each download runs in a
  * child process of its own, so that an uncaught exception, a leaked handle (the child does not
- * exit by itself) or a call to `gc` shows.
+ * exit by itself), a call to `gc` or a module loaded shows.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -24,6 +24,7 @@ async function inChild(
   url: string,
   dir: string,
   flags: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = `
     const { download } = await import(${JSON.stringify(LIBRARY)});
@@ -33,7 +34,7 @@ async function inChild(
   const child = spawn(
     process.execPath,
     [...flags, "--input-type=module", "-e", script, "--", url, dir],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
   );
   let stdout = "";
   let stderr = "";
@@ -111,15 +112,50 @@ test("the library never forces a garbage collection on its host, even where gc i
   await assertContent(path.join(dir, "f.bin"), "no-gc", size);
 });
 
-test("createTransport: onReceived sees every byte received, for a caller's own memory policy", async (t) => {
+test("createTransport: onReceived sees every byte received, and which left garbage, for a caller's memory policy", async (t) => {
   const size = 5 * MiB + 3;
   const server = await serve(t, { files: { "/f.bin": generated("on-received", size) } });
   const dir = await tempDir(t);
   let received = 0;
-  const transport = createTransport({ onReceived: (bytes) => (received += bytes) });
+  let reused = 0;
+  const transport = createTransport({
+    onReceived: (bytes, allocated) => {
+      received += bytes;
+      if (!allocated) reused += bytes;
+    },
+  });
   t.after(() => transport.close());
   const result = await download(server.url("/f.bin"), { dir, connections: 4, transport });
   assert.equal(result.size, size);
   // Cancelled responses (the probe's beyond its first piece) bring some bytes twice.
   assert.ok(received >= size && received <= server.stats.bytesSent, `${received} bytes`);
+  // The fast path receives into memory it reuses (at least the bytes that come with a head).
+  assert.ok(reused > 0, "no byte was received into reused memory");
 });
+
+for (const [transport, loads] of [
+  ["", false],
+  ["undici", true],
+] as const) {
+  test(`undici is ${loads ? "" : "not "}loaded when PARGET_TRANSPORT is ${transport || "unset"}`, async (t) => {
+    const size = 3 * MiB + 1;
+    const server = await serve(t, { files: { "/f.bin": generated("lazy", size) } });
+    const dir = await tempDir(t);
+    const child = await inChild(
+      `
+      await download(url, { dir, connections: 4 });
+      // undici is CommonJS: whatever of it was loaded is in require's cache.
+      const { createRequire } = await import("node:module");
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(cache.filter((file) => file.includes("node_modules/undici/")).length);
+      `,
+      server.url("/f.bin"),
+      dir,
+      [],
+      { PARGET_TRANSPORT: transport },
+    );
+    assert.equal(child.code, 0, child.stderr);
+    assert.equal(Number(child.stdout.trim()) > 0, loads, child.stdout);
+    await assertContent(path.join(dir, "f.bin"), "lazy", size);
+  });
+}

@@ -10,7 +10,8 @@ import { createServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import fc from "fast-check";
 import { createFastTransport } from "../../src/io/fast-transport.js";
-import { createUndiciTransport, type Transport } from "../../src/io/transport.js";
+import type { Transport } from "../../src/io/transport.js";
+import { createUndiciTransport } from "../../src/io/undici-transport.js";
 import { parseResponseHead } from "../../src/core/response-head.js";
 import { TEST_TLS } from "../helpers/tls.js";
 
@@ -221,9 +222,10 @@ test("fast transport: a body cut short fails as undici's does, and the next requ
 });
 
 test("fast transport: an odd head goes to the fallback, and so does its origin from then on", async (t) => {
-  const server = await rawServer(t, () =>
-    Buffer.from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
-  );
+  // No length: a body up to the close, which the fast path leaves to undici.
+  const server = await rawServer(t, () => Buffer.from("HTTP/1.1 200 OK\r\n\r\nabc"), {
+    closeAfter: true,
+  });
   const fallback = refusingFallback();
   const fast = createFastTransport({ fallback });
   t.after(() => fast.close());
@@ -233,14 +235,111 @@ test("fast transport: an odd head goes to the fallback, and so does its origin f
   assert.equal(server.requests.length, 1, "the second went straight to the fallback");
 });
 
-test("fast transport: through undici as the fallback, a chunked answer is read whole", async (t) => {
-  const server = await rawServer(t, () =>
-    Buffer.from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
-  );
+test("fast transport: through undici as the fallback, a body up to the close is read whole", async (t) => {
+  const server = await rawServer(t, () => Buffer.from("HTTP/1.1 200 OK\r\n\r\nabc"), {
+    closeAfter: true,
+  });
   const fast = createFastTransport({ fallback: createUndiciTransport() });
   t.after(() => fast.close());
   const got = await read(fast, server.url);
   assert.ok(!("error" in got) && got.body.toString() === "abc", JSON.stringify(got));
+});
+
+/** Chunked bodies, mostly well-formed; the rest probes the decoder's edges. */
+const chunkedBody = fc.oneof(
+  {
+    arbitrary: fc
+      .tuple(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 5 }),
+        fc.constantFrom("", ";a=b", ";x", ";a=b;c=d"),
+        fc.boolean(),
+      )
+      .map(([chunks, extension, upper]) =>
+        Buffer.concat([
+          ...chunks.flatMap((c) => {
+            const size = c.length.toString(16);
+            return [
+              Buffer.from(`${upper ? size.toUpperCase() : size}${extension}\r\n`),
+              c,
+              Buffer.from("\r\n"),
+            ];
+          }),
+          Buffer.from(`0${extension}\r\n\r\n`),
+        ]),
+      ),
+    weight: 4,
+  },
+  {
+    arbitrary: fc
+      .constantFrom(
+        "3\r\nabc\r\n0\r\n\r\n",
+        "3 \r\nabc\r\n0\r\n\r\n",
+        '3;a="b"\r\nabc\r\n0\r\n\r\n',
+        "3\r\nabc\r\n0\r\nx-t: 1\r\n\r\n",
+        "3\nabc\n0\n\n",
+        "3\r\nabcd\r\n0\r\n\r\n",
+        "-3\r\nabc\r\n0\r\n\r\n",
+        "0x3\r\nabc\r\n0\r\n\r\n",
+        "3;\r\nabc\r\n0\r\n\r\n",
+        "3\r\nabc\r\n",
+        "ffffffffffffffff\r\nabc",
+      )
+      .map((text) => Buffer.from(text, "latin1")),
+    weight: 1,
+  },
+);
+
+test("fast transport: what the chunked decoder accepts, undici reads the same way", async (t) => {
+  let next: Buffer | undefined;
+  const server = await rawServer(t, () => next, { closeAfter: true });
+  let accepted = 0;
+  await fc.assert(
+    fc.asyncProperty(chunkedBody, async (body) => {
+      next = Buffer.concat([
+        Buffer.from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"),
+        body,
+      ]);
+      const fallback = refusingFallback();
+      const fast = createFastTransport({ fallback });
+      const undici = createUndiciTransport();
+      try {
+        const ours = await read(fast, server.url);
+        if ("error" in ours) return;
+        accepted++;
+        assert.deepEqual(
+          ours,
+          await read(undici, server.url),
+          JSON.stringify(body.toString("latin1")),
+        );
+        assert.equal(fallback.asked, 0);
+      } finally {
+        await Promise.all([fast.close(), undici.close()]);
+      }
+    }),
+    { numRuns: 150 },
+  );
+  assert.ok(accepted > 50, `only ${accepted} bodies were accepted`);
+});
+
+test("fast transport: a chunked body kept alive, then a chunked body refused: its origin goes to the fallback", async (t) => {
+  const head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+  const answers = [
+    Buffer.from(`${head}3\r\nabc\r\n0\r\n\r\n`),
+    Buffer.from(`${head}3\r\nabc\r\n0\r\n\r\n`),
+    Buffer.from(`${head}3\r\nabc\r\n0\r\nx-trailer: 1\r\n\r\n`),
+  ];
+  const server = await rawServer(t, () => answers.shift());
+  const fallback = refusingFallback();
+  const fast = createFastTransport({ fallback });
+  t.after(() => fast.close());
+  for (let i = 0; i < 2; i++) {
+    const got = await read(fast, server.url);
+    assert.ok(!("error" in got) && got.body.toString() === "abc", JSON.stringify(got));
+  }
+  assert.equal(server.connections(), 1, "the chunked bodies shared one connection");
+  assert.deepEqual(await read(fast, server.url), { error: "invalid chunked body" });
+  assert.deepEqual(await read(fast, server.url), { error: "handed to the fallback" });
+  assert.equal(server.requests.length, 3);
 });
 
 for (const tls of [false, true]) {
@@ -272,5 +371,47 @@ for (const tls of [false, true]) {
     }
     assert.equal(at, size);
     assert.ok(copy.equals(body));
+  });
+}
+
+for (const tls of [false, true]) {
+  test(`fast transport${tls ? " over TLS" : ""}: readInto, into two buffers in turn, loses and garbles nothing`, async (t) => {
+    const size = 8 * 1024 * 1024 + 7;
+    const body = Buffer.alloc(size);
+    for (let i = 0; i + 4 <= size; i += 4) body.writeUInt32LE(i, i);
+    const answer = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${size}\r\n\r\n`),
+      body,
+    ]);
+    const server = await rawServer(t, () => answer, { tls });
+    const fast = createFastTransport({
+      fallback: refusingFallback(),
+      ...(tls ? { ca: [TEST_TLS.cert] } : {}),
+      ringBytes: 64 * 1024,
+    });
+    t.after(() => fast.close());
+    // Twice on one connection: the first body's reads ahead must not take the second's bytes.
+    for (let round = 0; round < 2; round++) {
+      const response = await fast.get(request(server.url));
+      assert.ok(response.readInto);
+      // As a lane does: a batch is handed on when full or, here, every few reads; the buffer it
+      // leaves is filled again from its start.
+      const buffers = [Buffer.alloc(256 * 1024), Buffer.alloc(256 * 1024)];
+      const copy = Buffer.alloc(size);
+      let [at, filling, filled, reads] = [0, 0, 0, 0];
+      for (;;) {
+        const buffer = buffers[filling]!;
+        const n = await response.readInto(buffer, filled);
+        if (n === 0) break;
+        buffer.copy(copy, at, filled, filled + n);
+        [at, filled] = [at + n, filled + n];
+        if (filled === buffer.length || ++reads % 5 === 0) [filling, filled] = [1 - filling, 0];
+        if (reads % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(at, size);
+      assert.ok(copy.equals(body), `round ${round}: the bytes differ`);
+      response.cancel();
+    }
+    assert.equal(server.connections(), 1);
   });
 }
