@@ -117,6 +117,15 @@ export interface TransferContext {
   trace?: (lane: number, from: LaneState, event: LaneEvent, to: LaneState) => void;
 }
 
+/** A lane's latest segment, how it came by it, and how many it stole or raced for. */
+interface LaneWork {
+  segment: Segment;
+  steals: number;
+  races: number;
+  origin: LaneProgress["origin"];
+  originAt?: number | null;
+}
+
 export class Transfer implements LaneHost {
   readonly #c: TransferContext;
   readonly clock: Clock;
@@ -157,7 +166,7 @@ export class Transfer implements LaneHost {
   /** How often each lane's connection was replaced for slowness. */
   readonly #replacements = new Map<number, number>();
   /** Each lane's latest segment, and how many it stole or raced for (progress events show them). */
-  readonly #laneWork = new Map<number, { segment: Segment; steals: number; races: number }>();
+  readonly #laneWork = new Map<number, LaneWork>();
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -329,11 +338,21 @@ export class Transfer implements LaneHost {
 
   /** A steal shrinks another segment's end; a race hands out a segment another lane started. */
   #count(lane: number, segment: Segment, endsBefore: Map<Segment, number>): void {
-    const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0 };
+    const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0, origin: "plan" };
     work.segment = segment;
+    work.origin = "plan";
+    work.originAt = null;
     const owner = this.#owners.get(segment);
-    if (owner !== undefined && owner !== lane) work.races++;
-    else if ([...endsBefore].some(([s, end]) => s !== segment && s.end < end)) work.steals++;
+    if (owner !== undefined && owner !== lane) {
+      work.races++;
+      // A hedge fetches from the first byte nobody has claimed yet.
+      work.origin = "race";
+      work.originAt = segment.claimed;
+    } else if ([...endsBefore].some(([s, end]) => s !== segment && s.end < end)) {
+      work.steals++;
+      work.origin = "steal";
+      work.originAt = segment.start;
+    }
     this.#laneWork.set(lane, work);
   }
 
@@ -352,6 +371,8 @@ export class Transfer implements LaneHost {
         steals: work?.steals ?? 0,
         races: work?.races ?? 0,
         reconnects: this.#replacements.get(index) ?? 0,
+        origin: busy ? work.origin : "plan",
+        originAt: busy ? (work.originAt ?? null) : null,
       };
     });
   }

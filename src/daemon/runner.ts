@@ -312,6 +312,12 @@ export class Runner {
     return this.#entries.get(gid)!.lanes;
   }
 
+  /** What its run has written (coarsened spans), and the prefix hashed in order, while it runs. */
+  written(gid: Gid): { spans: readonly [number, number][]; hashedBytes: number | undefined } {
+    const entry = this.#entries.get(gid)!;
+    return { spans: entry.written, hashedBytes: entry.hashedBytes };
+  }
+
   verification(gid: Gid): Verification | undefined {
     return this.#entries.get(gid)!.verification;
   }
@@ -425,6 +431,9 @@ export class Runner {
         entry.speed = event.bytesPerSecond;
         entry.connections = event.activeConnections;
         entry.lanes = event.lanes ?? [];
+        entry.written = event.written ?? [];
+        if (event.hashedBytes === undefined) delete entry.hashedBytes;
+        else entry.hashedBytes = event.hashedBytes;
         return;
       case "done":
       case "skipped":
@@ -462,6 +471,8 @@ export class Runner {
     entry.speed = 0;
     entry.connections = 0;
     entry.lanes = [];
+    entry.written = [];
+    delete entry.hashedBytes;
     if (this.#runs.size === 0) {
       const idle = this.#idle;
       this.#idle = [];

@@ -9,6 +9,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { digestOfContent } from "../../src/server/index.js";
+import { pollUntil } from "../helpers/processes.js";
 import { serve } from "../helpers/server.js";
 import { SCREENSHOTS, launchBrowser, openPage, row, startDaemonProcess } from "./support.js";
 
@@ -421,20 +423,55 @@ test("at 360 px every action is reachable; screenshots of the main views", async
   await shoot(darkPhone, "phone-dark");
 });
 
-test("the range map shows a slow connection and the steal that relieves it", async (t) => {
-  // Every other connection crawls: the fast one finishes its half, then takes the slow one's tail.
+test("the range map: written spans, the hashed prefix, a slow connection and the steal that relieves it", async (t) => {
+  // Every other connection crawls: the fast one takes the slow one's unfetched tail, again and
+  // again, so a stolen range is on the map for seconds at a time.
+  const size = 8 * MiB;
   const server = await serve(t, {
-    files: { "/uneven.bin": { content: { seed: "uneven", size: 8 * MiB } } },
-    rates: [1 * MiB, 32 * KiB],
+    files: { "/uneven.bin": { content: { seed: "uneven", size } } },
+    rates: [512 * KiB, 16 * KiB],
   });
+  const sha = await digestOfContent("uneven", size, "sha256");
   const d = await startDaemonProcess(t);
   const page = await openPage(t, browser, d);
-  await addThroughForm(page, { uris: server.url("/uneven.bin"), split: "2" });
+  await addThroughForm(page, {
+    uris: server.url("/uneven.bin"),
+    split: "2",
+    checksum: `sha-256=${sha}`,
+  });
   const gid = await gidOf(page, "uneven.bin");
   await page.locator(`li[data-gid="${gid}"][data-status="active"]`).waitFor();
   await row(page, gid).locator('button[data-action="details"]').click();
+
+  // What the page draws, a script reads: the daemon says it first.
+  interface WireMap {
+    written: [string, string][];
+    hashedLength: string | null;
+    connections: { origin: string; originAt: string | null; range: [string, string] | null }[];
+  }
+  let seen: WireMap | undefined;
+  await pollUntil(async () => {
+    const m = await d.rpc<WireMap>("parget.tellRangeMap", gid);
+    const taken = m.connections.find((c) => c.origin !== "plan");
+    if (taken) seen = m;
+    return taken !== undefined && m.written.length > 0 && Number(m.hashedLength) > 0;
+  }, "a stolen or raced range, written spans and a hashed prefix over RPC");
+  const taken = seen!.connections.find((c) => c.origin !== "plan")!;
+  assert.ok(taken.originAt !== null && taken.range !== null);
+  assert.ok(Number(taken.originAt) >= Number(taken.range[0]));
+
   await page.locator(".lanes tr.slow").first().waitFor();
-  await page.locator(".rangemap .rm-taken").first().waitFor();
+  await page.locator(".rangemap .rm-written").first().waitFor();
+  await page.locator(".rangemap .rm-hashed").waitFor();
+  await page.locator(".rangemap .rm-origin").first().waitFor();
+  await page
+    .locator('.lanes tr[data-origin="steal"], .lanes tr[data-origin="race"]')
+    .first()
+    .waitFor();
+  assert.match(
+    (await page.locator(".rangemap svg").getAttribute("aria-label"))!,
+    /written; the first .* hashed in order; 2 connections at work, [12] on a stolen or raced range/,
+  );
   await mkdir(SCREENSHOTS, { recursive: true });
   await page
     .locator("section.details")

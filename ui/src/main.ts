@@ -12,9 +12,9 @@ import { html } from "./html.js";
 import {
   LIST_KEYS,
   fromWire,
-  laneFromWire,
+  rangeMapFromWire,
   type Download,
-  type Lane,
+  type RangeMap,
   type Verification,
 } from "./model.js";
 import { Rpc, RpcError, type ConnectionState } from "./rpc.js";
@@ -103,7 +103,7 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
   const [global, setGlobal] = useState<Global>({ speed: 0, limit: 0, concurrency: 5 });
   const [verifications, setVerifications] = useState<Record<string, Verification>>({});
   const [selected, setSelected] = useState<string | undefined>(undefined);
-  const [lanes, setLanes] = useState<Lane[]>([]);
+  const [rangeMap, setRangeMap] = useState<RangeMap | undefined>(undefined);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [notice, setNotice] = useState("");
   const [failure, setFailure] = useState("");
@@ -177,10 +177,10 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
     if (!r.open) return;
     const chosen = state.current.selected;
     const chosenActive = state.current.downloads.find((d) => d.gid === chosen)?.status === "active";
-    const [active, stat, connections] = await r.multicall([
+    const [active, stat, map] = await r.multicall([
       ["aria2.tellActive", LIST_KEYS],
       ["aria2.getGlobalStat"],
-      ...(chosenActive ? [["parget.tellConnections", chosen] as [string, ...unknown[]]] : []),
+      ...(chosenActive ? [["parget.tellRangeMap", chosen] as [string, ...unknown[]]] : []),
     ]);
     const now = (active as never[]).map((s) => fromWire(s));
     const byGid = new Map(now.map((d) => [d.gid, d]));
@@ -204,8 +204,12 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
     }
     const speed = Number(counts.downloadSpeed);
     setGlobal((g) => ({ ...g, speed }));
-    if (Array.isArray(connections))
-      setLanes((connections as Record<string, unknown>[]).map(laneFromWire));
+    if (
+      map &&
+      !(map instanceof RpcError) &&
+      (map as { gid?: string }).gid === state.current.selected
+    )
+      setRangeMap(rangeMapFromWire(map as Record<string, unknown>));
     setSamples((s) => [
       ...s.slice(-WINDOW + 1),
       {
@@ -253,7 +257,7 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
       switch (action) {
         case "details":
           setSelected(selected === d.gid ? undefined : d.gid);
-          setLanes([]);
+          setRangeMap(undefined);
           return;
         case "pause":
           await r.call("aria2.pause", d.gid);
@@ -324,7 +328,7 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
           chosen
             ? html`<${Details}
                 download=${chosen}
-                lanes=${lanes}
+                map=${rangeMap}
                 verification=${verifications[chosen.gid]}
                 onClose=${() => setSelected(undefined)}
                 onLimit=${async (rate: number) => {
