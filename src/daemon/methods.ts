@@ -88,6 +88,15 @@ export const METHODS: readonly Method[] = [
   unsupported("aria2.addMetalink", "Metalink"),
   unsupported("aria2.getPeers", "BitTorrent"),
   { name: "aria2.remove", run: (ctx, p) => (ctx.runner.remove(gid(ctx, p)), gid(ctx, p)) },
+  {
+    // Beyond aria2: remove (if still queued or running) and delete its file, partial data included.
+    name: "parget.removeWithData",
+    run: async (ctx, p) => {
+      const g = gid(ctx, p);
+      await ctx.runner.removeWithData(g);
+      return g;
+    },
+  },
   { name: "aria2.forceRemove", run: (ctx, p) => (ctx.runner.remove(gid(ctx, p)), gid(ctx, p)) },
   { name: "aria2.pause", run: (ctx, p) => (ctx.runner.pause(gid(ctx, p)), gid(ctx, p)) },
   { name: "aria2.forcePause", run: (ctx, p) => (ctx.runner.pause(gid(ctx, p)), gid(ctx, p)) },

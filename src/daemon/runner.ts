@@ -6,10 +6,12 @@
  * Every change is written to the store; `add` answers only once its entry is durable.
  */
 import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import {
   DownloadSet,
   UsageError,
   parseHttpUrl,
+  removeDownloadFiles,
   type DownloadResult,
   type LaneProgress,
   type SetEvent,
@@ -74,6 +76,8 @@ export class Runner {
   #globalOptions: Aria2Options = {};
   #stopping = false;
   #idle: (() => void)[] = [];
+  /** Woken whenever a run ends or a launch gives up: removeWithData waits for its own. */
+  #settling: (() => void)[] = [];
 
   private constructor(options: RunnerOptions) {
     this.root = options.root;
@@ -217,6 +221,32 @@ export class Runner {
 
   remove(gid: Gid): void {
     this.#transition(gid, "remove");
+  }
+
+  /**
+   * Removes a download with its data: stops it if it runs, waits until its run has let go of its
+   * files, deletes them (the file, its partial data, state and journal), and forgets it. Only
+   * files inside the root: the final path's real directory is checked again, so a link put in
+   * its place since cannot lead the deletion out.
+   */
+  async removeWithData(gid: Gid): Promise<void> {
+    if (!STOPPED.has(this.#queue.status(gid)!)) this.#transition(gid, "remove");
+    const entry = this.#entries.get(gid)!;
+    while (entry.run !== undefined || this.#launching.has(gid)) {
+      await new Promise<void>((resolve) => this.#settling.push(resolve));
+    }
+    const path = entry.path ?? this.view(gid).path;
+    if (path !== null) {
+      const where = await confineReal(this.root, dirname(path), basename(path));
+      await removeDownloadFiles(join(where.dir, where.out!));
+    }
+    if (this.#queue.has(gid)) this.removeResult(gid);
+  }
+
+  #settled(): void {
+    const waiting = this.#settling;
+    this.#settling = [];
+    for (const wake of waiting) wake();
   }
 
   /** Pauses every active and waiting download. */
@@ -410,6 +440,7 @@ export class Runner {
       this.#pump();
     } finally {
       this.#launching.delete(gid);
+      this.#settled();
     }
   }
 
@@ -473,6 +504,7 @@ export class Runner {
     entry.lanes = [];
     entry.written = [];
     delete entry.hashedBytes;
+    this.#settled();
     if (this.#runs.size === 0) {
       const idle = this.#idle;
       this.#idle = [];

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -250,10 +250,26 @@ test("reorders the waiting queue and removes downloads", async (t) => {
     [q1, q3, q2],
     "the daemon's queue is the page's",
   );
+  // Remove asks whether the data goes too; Escape or Cancel changes nothing.
+  await row(page, q2).locator('button[data-action="remove"]').click();
+  await row(page, q2).locator('.confirm button[data-choice="keep"]:focus').waitFor();
+  await page.keyboard.press("Escape");
+  await row(page, q2).locator(".confirm").waitFor({ state: "detached" });
+  assert.equal(await row(page, q2).getAttribute("data-status"), "waiting");
+  // Removed keeping its file: the partial data stays for a rerun.
   await row(page, run).locator('button[data-action="remove"]').click();
+  await row(page, run).locator('.confirm button[data-choice="keep"]').click();
   await page.locator(`li[data-gid="${run}"][data-status="removed"]`).waitFor();
+  assert.ok((await readdir(d.root)).includes("run.bin.parget"), "the partial data is kept");
+  // Cleared deleting it: the partial data, state and journal go.
   await row(page, run).locator('button[data-action="forget"]').click();
+  await row(page, run).locator('.confirm button[data-choice="delete"]').click();
   await row(page, run).waitFor({ state: "detached" });
+  assert.deepEqual(
+    (await readdir(d.root)).filter((f) => f.startsWith("run.bin")),
+    [],
+    "nothing left of run.bin",
+  );
 });
 
 test("changes the speed limits while a download runs", async (t) => {

@@ -271,6 +271,11 @@ function Main({ onLogout, onUnauthorized }: { onLogout: () => void; onUnauthoriz
         case "forget":
           await r.call("aria2.removeDownloadResult", d.gid);
           break;
+        case "remove-data":
+        case "forget-data":
+          await r.call("parget.removeWithData", d.gid);
+          if (selected === d.gid) setSelected(undefined);
+          break;
         case "up":
         case "down":
           await r.call("aria2.changePosition", d.gid, action === "up" ? -1 : 1, "POS_CUR");

@@ -1,5 +1,5 @@
 /** The download list: filters, search, sort, and each row's actions. Draws at most `shown` rows. */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import {
   bytes,
   eta,
@@ -13,7 +13,17 @@ import {
 import { html } from "../html.js";
 import { VerificationText } from "./details.js";
 
-export type Action = "pause" | "resume" | "remove" | "retry" | "up" | "down" | "details" | "forget";
+export type Action =
+  | "pause"
+  | "resume"
+  | "remove"
+  | "remove-data"
+  | "retry"
+  | "up"
+  | "down"
+  | "details"
+  | "forget"
+  | "forget-data";
 
 const FILTERS: [Filter, string][] = [
   ["all", "All"],
@@ -126,12 +136,24 @@ function Row({
   onAction: (action: Action, d: Download) => void;
 }) {
   const pct = Math.floor(progress(d) * 100);
+  // Remove and clear ask first whether the file goes too.
+  const [asking, setAsking] = useState<"remove" | "forget" | undefined>(undefined);
   const act = (a: Action, label: string, text: string) =>
     html`<button
       type="button"
       data-action=${a}
       aria-label=${`${label} ${d.name}`}
       onClick=${() => onAction(a, d)}
+    >
+      ${text}
+    </button>`;
+  const ask = (a: "remove" | "forget", label: string, text: string) =>
+    html`<button
+      type="button"
+      data-action=${a}
+      aria-label=${`${label} ${d.name}`}
+      aria-expanded=${asking === a}
+      onClick=${() => setAsking(asking === a ? undefined : a)}
     >
       ${text}
     </button>`;
@@ -173,7 +195,60 @@ function Row({
       ${d.status === "paused" ? act("resume", "Resume", "Resume") : ""}
       ${d.status === "waiting" || d.status === "paused" ? [act("up", "Move up", "↑"), act("down", "Move down", "↓")] : ""}
       ${d.status === "error" || d.status === "removed" ? act("retry", "Retry", "Retry") : ""}
-      ${d.status === "active" || d.status === "waiting" || d.status === "paused" ? act("remove", "Remove", "Remove") : act("forget", "Clear from list", "Clear")}
+      ${
+        d.status === "active" || d.status === "waiting" || d.status === "paused"
+          ? ask("remove", "Remove", "Remove")
+          : ask("forget", "Clear from list", "Clear")
+      }
     </div>
+    ${
+      asking
+        ? html`<${Confirm}
+            d=${d}
+            asking=${asking}
+            onChoice=${(a: Action | undefined) => {
+              setAsking(undefined);
+              if (a !== undefined) onAction(a, d);
+            }}
+          />`
+        : ""
+    }
   </li>`;
+}
+
+/** Remove (or clear) with or without the file: asked in the row, the safe choice first. */
+function Confirm({
+  d,
+  asking,
+  onChoice,
+}: {
+  d: Download;
+  asking: "remove" | "forget";
+  onChoice: (action: Action | undefined) => void;
+}) {
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const what = d.status === "complete" ? "the file" : "its partial data";
+  const question =
+    asking === "remove" ? `Remove ${d.name} from the queue.` : `Clear ${d.name} from the list.`;
+  return html`<div
+    class="confirm"
+    role="group"
+    aria-label=${question}
+    onKeyDown=${(e: KeyboardEvent) => e.key === "Escape" && onChoice(undefined)}
+  >
+    <span>${question} Keep ${what} on disk, or delete it?</span>
+    <button type="button" ref=${first} data-choice="keep" onClick=${() => onChoice(asking)}>
+      Keep file
+    </button>
+    <button
+      type="button"
+      class="danger"
+      data-choice="delete"
+      onClick=${() => onChoice(asking === "remove" ? "remove-data" : "forget-data")}
+    >
+      Delete file
+    </button>
+    <button type="button" data-choice="cancel" onClick=${() => onChoice(undefined)}>Cancel</button>
+  </div>`;
 }
