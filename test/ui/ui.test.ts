@@ -384,8 +384,11 @@ test("at 360 px every action is reachable; screenshots of the main views", async
   const phone = await openPage(t, browser, d, { width: 360, height: 740 });
   await phone.locator('li.download[data-status="error"]').waitFor();
   await phone.locator('li.download[data-status="complete"]').waitFor();
+  // With its SHA-256, so the range map shows the prefix hashed in order.
+  const isoSha = await digestOfContent("iso", 96 * MiB, "sha256");
   const iso = await d.rpc<string>("aria2.addUri", [server.url("/ubuntu-24.04-desktop-amd64.iso")], {
     split: "6",
+    checksum: `sha-256=${isoSha}`,
   });
   await d.rpc("aria2.addUri", [server.url("/video.mkv")]);
   await d.rpc("aria2.addUri", [server.url("/notes.pdf")]);
@@ -410,6 +413,18 @@ test("at 360 px every action is reachable; screenshots of the main views", async
           .filter((r) => r.width > 0 && (r.left < 0 || r.right > 360)).length,
     );
   assert.equal(outside, 0);
+  // The question a remove asks fits too, and is answered by keyboard (Escape: nothing changes).
+  const activeRow = phone.locator(`li[data-gid="${iso}"]`);
+  await activeRow.locator('button[data-action="remove"]').click();
+  const choices = await activeRow
+    .locator(".confirm button")
+    .evaluateAll((els) =>
+      els.map((e) => e.getBoundingClientRect()).filter((r) => r.left >= 0 && r.right <= 360),
+    );
+  assert.equal(choices.length, 3, "keep, delete and cancel are on the screen");
+  assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 360);
+  await phone.keyboard.press("Escape");
+  await activeRow.locator(".confirm").waitFor({ state: "detached" });
   // Actions by keyboard: focus the pause button and press Enter.
   const waitingRow = phone.locator('li.download[data-status="waiting"]').last();
   const waitingGid = (await waitingRow.getAttribute("data-gid"))!;

@@ -1,5 +1,5 @@
 /** The download list: filters, search, sort, and each row's actions. Draws at most `shown` rows. */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import {
   bytes,
   eta,
@@ -11,19 +11,12 @@ import {
   type Verification,
 } from "../model.js";
 import { html } from "../html.js";
+import type { QueueAction } from "../actions.js";
 import { VerificationText } from "./details.js";
+import { RemoveConfirm } from "./remove-confirm.js";
 
-export type Action =
-  | "pause"
-  | "resume"
-  | "remove"
-  | "remove-data"
-  | "retry"
-  | "up"
-  | "down"
-  | "details"
-  | "forget"
-  | "forget-data";
+/** A row's buttons: the queue's actions (actions.ts), and opening its details. */
+export type Action = QueueAction | "details";
 
 const FILTERS: [Filter, string][] = [
   ["all", "All"],
@@ -203,7 +196,7 @@ function Row({
     </div>
     ${
       asking
-        ? html`<${Confirm}
+        ? html`<${RemoveConfirm}
             d=${d}
             asking=${asking}
             onChoice=${(a: Action | undefined) => {
@@ -214,41 +207,4 @@ function Row({
         : ""
     }
   </li>`;
-}
-
-/** Remove (or clear) with or without the file: asked in the row, the safe choice first. */
-function Confirm({
-  d,
-  asking,
-  onChoice,
-}: {
-  d: Download;
-  asking: "remove" | "forget";
-  onChoice: (action: Action | undefined) => void;
-}) {
-  const first = useRef<HTMLButtonElement>(null);
-  useEffect(() => first.current?.focus(), []);
-  const what = d.status === "complete" ? "the file" : "its partial data";
-  const question =
-    asking === "remove" ? `Remove ${d.name} from the queue.` : `Clear ${d.name} from the list.`;
-  return html`<div
-    class="confirm"
-    role="group"
-    aria-label=${question}
-    onKeyDown=${(e: KeyboardEvent) => e.key === "Escape" && onChoice(undefined)}
-  >
-    <span>${question} Keep ${what} on disk, or delete it?</span>
-    <button type="button" ref=${first} data-choice="keep" onClick=${() => onChoice(asking)}>
-      Keep file
-    </button>
-    <button
-      type="button"
-      class="danger"
-      data-choice="delete"
-      onClick=${() => onChoice(asking === "remove" ? "remove-data" : "forget-data")}
-    >
-      Delete file
-    </button>
-    <button type="button" data-choice="cancel" onClick=${() => onChoice(undefined)}>Cancel</button>
-  </div>`;
 }

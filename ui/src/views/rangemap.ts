@@ -132,7 +132,7 @@ export function RangeMap({ map }: { map: RangeMapData }) {
       })}
     </svg>
     <figcaption>
-      <span>${summary}.</span>
+      <span class="summary">${summary}.</span>
       <span class="legend"><i class="sw rm-written-sw"></i> written</span>
       <span class="legend"><i class="sw solid"></i> received by a connection now</span>
       <span class="legend"><i class="sw faint"></i> still to fetch in its range</span>
