@@ -423,8 +423,10 @@ test("at 360 px every action is reachable; screenshots of the main views", async
     );
   assert.equal(choices.length, 3, "keep, delete and cancel are on the screen");
   assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 360);
+  await activeRow.locator('.confirm button[data-choice="keep"]:focus').waitFor();
   await phone.keyboard.press("Escape");
   await activeRow.locator(".confirm").waitFor({ state: "detached" });
+  await activeRow.locator('button[data-action="remove"]:focus').waitFor();
   // Actions by keyboard: focus the pause button and press Enter.
   const waitingRow = phone.locator('li.download[data-status="waiting"]').last();
   const waitingGid = (await waitingRow.getAttribute("data-gid"))!;

@@ -1,5 +1,5 @@
 /** The download list: filters, search, sort, and each row's actions. Draws at most `shown` rows. */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import {
   bytes,
   eta,
@@ -131,6 +131,7 @@ function Row({
   const pct = Math.floor(progress(d) * 100);
   // Remove and clear ask first whether the file goes too.
   const [asking, setAsking] = useState<"remove" | "forget" | undefined>(undefined);
+  const askButton = useRef<HTMLButtonElement>(null);
   const act = (a: Action, label: string, text: string) =>
     html`<button
       type="button"
@@ -146,6 +147,7 @@ function Row({
       data-action=${a}
       aria-label=${`${label} ${d.name}`}
       aria-expanded=${asking === a}
+      ref=${askButton}
       onClick=${() => setAsking(asking === a ? undefined : a)}
     >
       ${text}
@@ -201,7 +203,9 @@ function Row({
             asking=${asking}
             onChoice=${(a: Action | undefined) => {
               setAsking(undefined);
-              if (a !== undefined) onAction(a, d);
+              // Cancelled: the keyboard goes back where it was.
+              if (a === undefined) askButton.current?.focus();
+              else onAction(a, d);
             }}
           />`
         : ""

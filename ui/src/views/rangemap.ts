@@ -49,7 +49,11 @@ export function RangeMap({ map }: { map: RangeMapData }) {
   const taken = working.filter((l) => l.origin !== "plan" && l.originAt !== null);
   const summary =
     `${bytes(map.done)} of ${bytes(total)} written` +
-    (map.hashed === null ? "" : `; the first ${bytes(map.hashed)} hashed in order`) +
+    (map.hashed === null
+      ? ""
+      : map.hashed === 0
+        ? "; nothing hashed in order yet"
+        : `; the first ${bytes(map.hashed)} hashed in order`) +
     `; ${working.length} connections at work` +
     (taken.length > 0 ? `, ${taken.length} on a stolen or raced range` : "");
   return html`<figure
