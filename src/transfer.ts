@@ -123,7 +123,7 @@ interface LaneWork {
   steals: number;
   races: number;
   origin: LaneProgress["origin"];
-  originAt?: number | null;
+  originAt: number | null;
 }
 
 export class Transfer implements LaneHost {
@@ -338,7 +338,13 @@ export class Transfer implements LaneHost {
 
   /** A steal shrinks another segment's end; a race hands out a segment another lane started. */
   #count(lane: number, segment: Segment, endsBefore: Map<Segment, number>): void {
-    const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0, origin: "plan" };
+    const work: LaneWork = this.#laneWork.get(lane) ?? {
+      segment,
+      steals: 0,
+      races: 0,
+      origin: "plan",
+      originAt: null,
+    };
     work.segment = segment;
     work.origin = "plan";
     work.originAt = null;
@@ -372,7 +378,7 @@ export class Transfer implements LaneHost {
         races: work?.races ?? 0,
         reconnects: this.#replacements.get(index) ?? 0,
         origin: busy ? work.origin : "plan",
-        originAt: busy ? (work.originAt ?? null) : null,
+        originAt: busy ? work.originAt : null,
       };
     });
   }
