@@ -36,6 +36,7 @@ import { ConnectionRamp } from "./core/ramp.js";
 import { streamToEnd } from "./stream-to-end.js";
 import { RemoteChanged, withRetries, type RetryScope } from "./retrying.js";
 import { Progress } from "./progress.js";
+import { coarsenSpans } from "./core/spans.js";
 import { Target, type Resumable } from "./target.js";
 import { defaultTransport } from "./default-transport.js";
 import { guardHandler } from "./guard-handler.js";
@@ -489,6 +490,8 @@ export class Download {
       size,
       activeConnections: transfer?.activeConnections ?? 0,
       lanes: transfer?.lanes() ?? [],
+      written: planner ? coarsenSpans(planner.extents()) : [],
+      ...(hasher.hashing ? { hashedBytes: hasher.hashedBytes } : {}),
     }));
     this.#emit({
       type: "start",

@@ -51,6 +51,13 @@ export interface LaneProgress {
   races: number;
   /** Times its connection was replaced for being far slower than the others. */
   reconnects: number;
+  /**
+   * How its current segment came to it: a fresh piece of the plan, the tail it stole from another
+   * lane's segment, or another lane's segment it races; "plan" between segments.
+   */
+  origin: "plan" | "steal" | "race";
+  /** Where it took over: a steal's cut (its range's start), or the byte a race began at; null for "plan". */
+  originAt: number | null;
 }
 
 export type DownloadEvent =
@@ -78,6 +85,13 @@ export type DownloadEvent =
       activeConnections: number;
       /** Each connection: its range, speed, steals, races and reconnects. */
       lanes?: LaneProgress[];
+      /**
+       * What is written, as sorted [start, end) spans, at most WRITTEN_SPANS_MAX of them (gaps
+       * narrower than the rest are closed first, so a big file's map stays small).
+       */
+      written?: [number, number][];
+      /** Bytes [0, hashedBytes) fed to the in-order digests (SHA-*, MD5, CRC-32); absent when none is computed. */
+      hashedBytes?: number;
     }
   | {
       type: "retry";

@@ -8,6 +8,7 @@ export { download } from "./download.js";
 export { DownloadSet, downloadAll, SET_DEFAULTS } from "./set.js";
 export type { SetOptions, EntryOptions, ChecksumLookup } from "./set.js";
 export { fetchText, type FetchTextOptions } from "./fetch-text.js";
+export { removeDownloadFiles } from "./target.js";
 export { createTransport, type OnReceived, type TransportOptions } from "./default-transport.js";
 export type { DownloadOptions, ExpectedDigest, DigestAlgorithm } from "./options.js";
 export { DIGEST_ALGORITHMS, DEFAULTS, MAX_CONNECTIONS } from "./options.js";

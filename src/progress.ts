@@ -6,6 +6,8 @@ interface Sample {
   size: number | null;
   activeConnections: number;
   lanes?: LaneProgress[];
+  written?: [number, number][];
+  hashedBytes?: number;
 }
 
 /** Weight of the newest interval in the smoothed speed: responsive, yet steady enough to read. */
@@ -44,7 +46,7 @@ export class Progress {
   }
 
   #tick(): void {
-    const { bytes, size, activeConnections, lanes } = this.#sample();
+    const { bytes, size, activeConnections, lanes, written, hashedBytes } = this.#sample();
     const now = performance.now();
     const seconds = (now - this.#lastAt) / 1000;
     if (seconds > 0) {
@@ -66,6 +68,8 @@ export class Progress {
       etaSeconds,
       activeConnections,
       ...(lanes === undefined ? {} : { lanes }),
+      ...(written === undefined ? {} : { written }),
+      ...(hashedBytes === undefined ? {} : { hashedBytes }),
     });
   }
 }

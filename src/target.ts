@@ -2,6 +2,7 @@
  * One download's files on disk: the final path, the partial data beside it, its resume state and
  * write journal. Which state may be trusted, and the last step (publish) live here.
  */
+import { basename, dirname } from "node:path";
 import type { DownloadResult } from "./events.js";
 import type { Validators } from "./core/validators.js";
 import { FileSystemError } from "./errors.js";
@@ -172,9 +173,29 @@ export class Target {
     if ((await Promise.all(sideFiles.map(exists))).some(Boolean)) await this.forget();
   }
 
+  /** Deletes the final file and everything beside it; the paths that were there. */
+  async removeAll(): Promise<string[]> {
+    const files = [this.final, this.partial, this.journal, this.state, temporaryOf(this.state)];
+    const removed: string[] = [];
+    for (const file of files) {
+      if (!(await exists(file))) continue;
+      await removeIfExists(file);
+      removed.push(file);
+    }
+    return removed;
+  }
+
   alreadyExists(): FileSystemError {
     return new FileSystemError(`${this.final} already exists (use --overwrite to replace it)`, {
       code: "PARGET_FILE_EXISTS",
     });
   }
+}
+
+/**
+ * Deletes what a download left at `path` (its final path): the file, its partial data, resume
+ * state and journal. Resolves the paths removed. The caller makes sure no run uses them.
+ */
+export function removeDownloadFiles(path: string): Promise<string[]> {
+  return new Target(dirname(path), basename(path)).removeAll();
 }

@@ -123,6 +123,15 @@ export interface TransferContext {
   trace?: (lane: number, from: LaneState, event: LaneEvent, to: LaneState) => void;
 }
 
+/** A lane's latest segment, how it came by it, and how many it stole or raced for. */
+interface LaneWork {
+  segment: Segment;
+  steals: number;
+  races: number;
+  origin: LaneProgress["origin"];
+  originAt: number | null;
+}
+
 export class Transfer implements LaneHost {
   readonly #c: TransferContext;
   readonly clock: Clock;
@@ -163,7 +172,7 @@ export class Transfer implements LaneHost {
   /** How often each lane's connection was replaced for slowness. */
   readonly #replacements = new Map<number, number>();
   /** Each lane's latest segment, and how many it stole or raced for (progress events show them). */
-  readonly #laneWork = new Map<number, { segment: Segment; steals: number; races: number }>();
+  readonly #laneWork = new Map<number, LaneWork>();
   /** The bytes the steals and races so far may have wasted (core/tail.ts bounds them). */
   #wasted = 0;
 
@@ -340,9 +349,17 @@ export class Transfer implements LaneHost {
    * is counted for progress events, and what it may waste is spent from the budget.
    */
   #count(lane: number, segment: Segment, endsBefore: Map<Segment, number>): void {
-    const work = this.#laneWork.get(lane) ?? { segment, steals: 0, races: 0 };
+    const work: LaneWork = this.#laneWork.get(lane) ?? {
+      segment,
+      steals: 0,
+      races: 0,
+      origin: "plan",
+      originAt: null,
+    };
     work.segment = segment;
     const now = this.clock.now();
+    work.origin = "plan";
+    work.originAt = null;
     const owner = this.#owners.get(segment);
     const victim = [...endsBefore.keys()].find((s) => s !== segment && s.end < endsBefore.get(s)!);
     if (owner !== undefined && owner !== lane) {
@@ -353,9 +370,14 @@ export class Transfer implements LaneHost {
         segment.end - segment.claimed,
         this.#latencyMs,
       );
+      // A hedge fetches from the first byte nobody has claimed yet.
+      work.origin = "race";
+      work.originAt = segment.claimed;
     } else if (victim) {
       work.steals++;
       this.#wasted += stealWaste(this.#roughOf(victim, now), segment.end - segment.start);
+      work.origin = "steal";
+      work.originAt = segment.start;
     }
     this.#laneWork.set(lane, work);
   }
@@ -375,6 +397,8 @@ export class Transfer implements LaneHost {
         steals: work?.steals ?? 0,
         races: work?.races ?? 0,
         reconnects: this.#replacements.get(index) ?? 0,
+        origin: busy ? work.origin : "plan",
+        originAt: busy ? work.originAt : null,
       };
     });
   }

@@ -13,9 +13,8 @@
  */
 import { readFile, readdir } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { failureDelayMs, isJsonContentType } from "../core/rpc-guard.js";
+import { isJsonContentType } from "../core/rpc-guard.js";
 import { secretMatches } from "./secret.js";
 import {
   SESSION_MAX_AGE_S,
@@ -61,8 +60,15 @@ async function load(): Promise<Map<string, Asset> | undefined> {
   return undefined;
 }
 
-/** Wrong secrets given to the login, per address, for the delay. */
-const failures = new Map<string, number>();
+/**
+ * The server's count of wrong secrets: a login's wrong secret is delayed and counted like one
+ * sent to the RPC (server.ts), in the same count (getDaemonInfo's failedAuthAttempts).
+ */
+export interface SecretFailures {
+  /** Resolves when the refusal may be sent: "now" means too many are held, close at once. */
+  wrong(address: string, n: number): Promise<"late" | "now">;
+  right(address: string): void;
+}
 
 /** Whether the request carries a valid session cookie: then it is authorized like a Bearer. */
 export function sessionAuthorized(req: IncomingMessage, secret: string): boolean {
@@ -76,6 +82,7 @@ export async function serveUi(
   res: ServerResponse,
   path: string,
   secret: string,
+  failures: SecretFailures,
 ): Promise<boolean> {
   const get = req.method === "GET" || req.method === "HEAD";
   if (path === "/session") {
@@ -83,7 +90,7 @@ export async function serveUi(
       res.writeHead(sessionAuthorized(req, secret) ? 204 : 401).end();
       return true;
     }
-    if (req.method === "POST") await login(req, res, secret);
+    if (req.method === "POST") await login(req, res, secret, failures);
     else res.writeHead(405, { allow: "GET, POST" }).end();
     return true;
   }
@@ -126,7 +133,12 @@ export async function serveUi(
   return true;
 }
 
-async function login(req: IncomingMessage, res: ServerResponse, secret: string): Promise<void> {
+async function login(
+  req: IncomingMessage,
+  res: ServerResponse,
+  secret: string,
+  failures: SecretFailures,
+): Promise<void> {
   if (!isJsonContentType(req.headers["content-type"])) {
     req.resume();
     res.writeHead(415, { "content-type": "text/plain; charset=utf-8" }).end("send JSON\n");
@@ -148,13 +160,16 @@ async function login(req: IncomingMessage, res: ServerResponse, secret: string):
   }
   const address = req.socket.remoteAddress ?? "unknown";
   if (typeof given !== "string" || !secretMatches(secret, given)) {
-    const count = (failures.get(address) ?? 0) + 1;
-    failures.set(address, count);
-    await delay(failureDelayMs(count));
+    if ((await failures.wrong(address, 1)) === "now") {
+      res
+        .writeHead(429, { "content-type": "text/plain; charset=utf-8", connection: "close" })
+        .end("too many wrong secrets at once; try again later\n");
+      return;
+    }
     res.writeHead(401, { "content-type": "text/plain; charset=utf-8" }).end("wrong secret\n");
     return;
   }
-  failures.delete(address);
+  failures.right(address);
   const name = cookieName(req.socket.localPort ?? 0);
   const value = issueSession(secret, Date.now());
   res

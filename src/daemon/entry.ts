@@ -30,6 +30,10 @@ export interface Entry {
   verification?: Verification;
   /** Its connections, from the last progress event of the run in progress. */
   lanes: LaneProgress[];
+  /** What is written, from the same event (coarsened spans). */
+  written: [number, number][];
+  /** The prefix fed to the in-order digests, from the same event; undefined when none runs. */
+  hashedBytes?: number;
   /** The set's id for the run in progress, from add() until it has ended. */
   run?: number;
 }
@@ -45,6 +49,7 @@ export function newEntry(gid: Gid, url: string, options: Aria2Options): Entry {
     speed: 0,
     connections: 0,
     lanes: [],
+    written: [],
   };
 }
 

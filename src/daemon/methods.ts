@@ -55,6 +55,21 @@ function integer(value: unknown, name: string): number {
 
 const ok = "OK";
 
+function connectionsOf(ctx: MethodContext, g: Gid): Record<string, unknown>[] {
+  return ctx.runner.lanes(g).map((l) => ({
+    lane: String(l.lane),
+    state: l.state,
+    range: l.range && l.range.map((n) => wireNumber(n)),
+    position: l.position === null ? null : wireNumber(l.position),
+    downloadSpeed: wireNumber(l.bytesPerSecond),
+    steals: String(l.steals),
+    races: String(l.races),
+    reconnects: String(l.reconnects),
+    origin: l.origin,
+    originAt: l.originAt === null ? null : wireNumber(l.originAt),
+  }));
+}
+
 function unsupported(name: string, what: string): Method {
   return {
     name,
@@ -73,6 +88,15 @@ export const METHODS: readonly Method[] = [
   unsupported("aria2.addMetalink", "Metalink"),
   unsupported("aria2.getPeers", "BitTorrent"),
   { name: "aria2.remove", run: (ctx, p) => (ctx.runner.remove(gid(ctx, p)), gid(ctx, p)) },
+  {
+    // Beyond aria2: remove (if still queued or running) and delete its file, partial data included.
+    name: "parget.removeWithData",
+    run: async (ctx, p) => {
+      const g = gid(ctx, p);
+      await ctx.runner.removeWithData(g);
+      return g;
+    },
+  },
   { name: "aria2.forceRemove", run: (ctx, p) => (ctx.runner.remove(gid(ctx, p)), gid(ctx, p)) },
   { name: "aria2.pause", run: (ctx, p) => (ctx.runner.pause(gid(ctx, p)), gid(ctx, p)) },
   { name: "aria2.forcePause", run: (ctx, p) => (ctx.runner.pause(gid(ctx, p)), gid(ctx, p)) },
@@ -185,17 +209,24 @@ export const METHODS: readonly Method[] = [
   {
     // Per connection, what aria2 cannot say: its range, speed, steals, races and reconnects.
     name: "parget.tellConnections",
-    run: (ctx, p) =>
-      ctx.runner.lanes(gid(ctx, p)).map((l) => ({
-        lane: String(l.lane),
-        state: l.state,
-        range: l.range && l.range.map((n) => wireNumber(n)),
-        position: l.position === null ? null : wireNumber(l.position),
-        downloadSpeed: wireNumber(l.bytesPerSecond),
-        steals: String(l.steals),
-        races: String(l.races),
-        reconnects: String(l.reconnects),
-      })),
+    run: (ctx, p) => connectionsOf(ctx, gid(ctx, p)),
+  },
+  {
+    // What a range map draws: the written spans, the prefix hashed in order, and the connections.
+    name: "parget.tellRangeMap",
+    run: (ctx, p) => {
+      const g = gid(ctx, p);
+      const { totalLength, completedLength } = ctx.runner.view(g);
+      const { spans, hashedBytes } = ctx.runner.written(g);
+      return {
+        gid: g,
+        totalLength: totalLength === null ? null : wireNumber(totalLength),
+        completedLength: wireNumber(completedLength),
+        written: spans.map(([start, end]) => [wireNumber(start), wireNumber(end)]),
+        hashedLength: hashedBytes === undefined ? null : wireNumber(hashedBytes),
+        connections: connectionsOf(ctx, g),
+      };
+    },
   },
   {
     name: "parget.getDaemonInfo",

@@ -6,10 +6,12 @@
  * Every change is written to the store; `add` answers only once its entry is durable.
  */
 import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 import {
   DownloadSet,
   UsageError,
   parseHttpUrl,
+  removeDownloadFiles,
   type DownloadResult,
   type LaneProgress,
   type SetEvent,
@@ -74,6 +76,8 @@ export class Runner {
   #globalOptions: Aria2Options = {};
   #stopping = false;
   #idle: (() => void)[] = [];
+  /** Woken whenever a run ends or a launch gives up: removeWithData waits for its own. */
+  #settling: (() => void)[] = [];
 
   private constructor(options: RunnerOptions) {
     this.root = options.root;
@@ -219,6 +223,32 @@ export class Runner {
     this.#transition(gid, "remove");
   }
 
+  /**
+   * Removes a download with its data: stops it if it runs, waits until its run has let go of its
+   * files, deletes them (the file, its partial data, state and journal), and forgets it. Only
+   * files inside the root: the final path's real directory is checked again, so a link put in
+   * its place since cannot lead the deletion out.
+   */
+  async removeWithData(gid: Gid): Promise<void> {
+    if (!STOPPED.has(this.#queue.status(gid)!)) this.#transition(gid, "remove");
+    const entry = this.#entries.get(gid)!;
+    while (entry.run !== undefined || this.#launching.has(gid)) {
+      await new Promise<void>((resolve) => this.#settling.push(resolve));
+    }
+    const path = entry.path ?? this.view(gid).path;
+    if (path !== null) {
+      const where = await confineReal(this.root, dirname(path), basename(path));
+      await removeDownloadFiles(join(where.dir, where.out!));
+    }
+    if (this.#queue.has(gid)) this.removeResult(gid);
+  }
+
+  #settled(): void {
+    const waiting = this.#settling;
+    this.#settling = [];
+    for (const wake of waiting) wake();
+  }
+
   /** Pauses every active and waiting download. */
   pauseAll(): void {
     for (const gid of [...this.#queue.active, ...this.#queue.waiting]) {
@@ -310,6 +340,12 @@ export class Runner {
   /** Its connections while it runs (none otherwise). */
   lanes(gid: Gid): readonly LaneProgress[] {
     return this.#entries.get(gid)!.lanes;
+  }
+
+  /** What its run has written (coarsened spans), and the prefix hashed in order, while it runs. */
+  written(gid: Gid): { spans: readonly [number, number][]; hashedBytes: number | undefined } {
+    const entry = this.#entries.get(gid)!;
+    return { spans: entry.written, hashedBytes: entry.hashedBytes };
   }
 
   verification(gid: Gid): Verification | undefined {
@@ -404,6 +440,7 @@ export class Runner {
       this.#pump();
     } finally {
       this.#launching.delete(gid);
+      this.#settled();
     }
   }
 
@@ -425,6 +462,9 @@ export class Runner {
         entry.speed = event.bytesPerSecond;
         entry.connections = event.activeConnections;
         entry.lanes = event.lanes ?? [];
+        entry.written = event.written ?? [];
+        if (event.hashedBytes === undefined) delete entry.hashedBytes;
+        else entry.hashedBytes = event.hashedBytes;
         return;
       case "done":
       case "skipped":
@@ -462,6 +502,9 @@ export class Runner {
     entry.speed = 0;
     entry.connections = 0;
     entry.lanes = [];
+    entry.written = [];
+    delete entry.hashedBytes;
+    this.#settled();
     if (this.#runs.size === 0) {
       const idle = this.#idle;
       this.#idle = [];

@@ -20,7 +20,7 @@ import {
 import { UsageError } from "../index.js";
 import type { Dispatcher } from "./dispatch.js";
 import { secretMatches } from "./secret.js";
-import { serveUi, sessionAuthorized } from "./assets.js";
+import { serveUi, sessionAuthorized, type SecretFailures } from "./assets.js";
 
 export const RPC_PATH = "/jsonrpc";
 /** A request body or WebSocket message: addUri with headers and options is a few KiB. */
@@ -48,7 +48,7 @@ export interface RpcServerOptions {
 }
 
 /** Wrong secrets per remote address: in a row (for the delay), and in all (reported). */
-class Failures {
+class Failures implements SecretFailures {
   readonly #inARow = new Map<string, number>();
   total = 0;
   readonly #log: (line: string) => void;
@@ -198,7 +198,7 @@ export class RpcServer {
     }
     const path = (req.url ?? "/").split("?")[0];
     if (path !== RPC_PATH) {
-      if (await serveUi(req, res, path ?? "/", this.#options.secret)) return;
+      if (await serveUi(req, res, path ?? "/", this.#options.secret, this.#failures)) return;
       if (path === "/" && (req.method === "GET" || req.method === "HEAD")) return home(res);
       return plain(res, 404, "not found");
     }

@@ -91,6 +91,8 @@ test("pause keeps the partial data, unpause resumes from it; notifications for e
     assert.deepEqual(Object.keys(lane).sort(), [
       "downloadSpeed",
       "lane",
+      "origin",
+      "originAt",
       "position",
       "races",
       "range",
@@ -100,6 +102,18 @@ test("pause keeps the partial data, unpause resumes from it; notifications for e
     ]);
   }
   assert.ok(lanes.some((l) => Array.isArray(l.range) && l.state === "receiving"));
+  // The range map: what is written, as spans inside the file, and the same connections.
+  const map = await client.raw<{
+    totalLength: string;
+    written: [string, string][];
+    hashedLength: string | null;
+    connections: unknown[];
+  }>("parget.tellRangeMap", gid);
+  assert.equal(map.totalLength, String(size));
+  assert.ok(map.written.length > 0);
+  for (const [start, end] of map.written) assert.ok(0 <= +start && +start < +end && +end <= size);
+  assert.equal(map.hashedLength, null, "no in-order digest was asked");
+  assert.equal(map.connections.length, 2);
   const [servers] = await client.call<{ index: string; servers: { uri: string }[] }[]>(
     "getServers",
     gid,

@@ -1,8 +1,15 @@
-/** The page's pure parts by table: reading the add form, the list's view, units. */
+/** The page's pure parts by table: reading the add form, the list's view, the range map, units. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EMPTY_FIELDS, fieldOfMessage, readForm, type Fields } from "../../ui/src/form.js";
-import { bytes, fromWire, parseRate, view, type Download } from "../../ui/src/model.js";
+import {
+  bytes,
+  fromWire,
+  parseRate,
+  rangeMapFromWire,
+  view,
+  type Download,
+} from "../../ui/src/model.js";
 
 test("the add form: one download per line, per-line options over the form's", () => {
   const { requests, errors } = readForm({
@@ -101,4 +108,46 @@ test("units: rates as typed, sizes as shown", () => {
   assert.equal(bytes(0), "0 B");
   assert.equal(bytes(1536), "1.5 KiB");
   assert.equal(bytes(96 * 1024 * 1024), "96 MiB");
+});
+
+test("the range map from the wire: numbers from strings, origins kept, unknown ones planned", () => {
+  const map = rangeMapFromWire({
+    gid: "0123456789abcdef",
+    totalLength: "1000",
+    completedLength: "600",
+    written: [
+      ["0", "400"],
+      ["500", "700"],
+    ],
+    hashedLength: "400",
+    connections: [
+      {
+        lane: "0",
+        state: "receiving",
+        range: ["700", "1000"],
+        position: "800",
+        downloadSpeed: "5",
+        steals: "1",
+        races: "0",
+        reconnects: "0",
+        origin: "steal",
+        originAt: "700",
+      },
+      { lane: "1", state: "idle", range: null, position: null, origin: "odd", originAt: null },
+    ],
+  });
+  assert.equal(map.total, 1000);
+  assert.deepEqual(map.written, [
+    [0, 400],
+    [500, 700],
+  ]);
+  assert.equal(map.hashed, 400);
+  assert.deepEqual(
+    map.lanes.map((l) => [l.origin, l.originAt, l.range]),
+    [
+      ["steal", 700, [700, 1000]],
+      ["plan", null, null],
+    ],
+  );
+  assert.equal(rangeMapFromWire({ totalLength: "10", hashedLength: null }).hashed, null);
 });

@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { digestOfContent } from "../../src/server/index.js";
+import { pollUntil } from "../helpers/processes.js";
 import { serve } from "../helpers/server.js";
 import { SCREENSHOTS, launchBrowser, openPage, row, startDaemonProcess } from "./support.js";
 
@@ -248,10 +250,26 @@ test("reorders the waiting queue and removes downloads", async (t) => {
     [q1, q3, q2],
     "the daemon's queue is the page's",
   );
+  // Remove asks whether the data goes too; Escape or Cancel changes nothing.
+  await row(page, q2).locator('button[data-action="remove"]').click();
+  await row(page, q2).locator('.confirm button[data-choice="keep"]:focus').waitFor();
+  await page.keyboard.press("Escape");
+  await row(page, q2).locator(".confirm").waitFor({ state: "detached" });
+  assert.equal(await row(page, q2).getAttribute("data-status"), "waiting");
+  // Removed keeping its file: the partial data stays for a rerun.
   await row(page, run).locator('button[data-action="remove"]').click();
+  await row(page, run).locator('.confirm button[data-choice="keep"]').click();
   await page.locator(`li[data-gid="${run}"][data-status="removed"]`).waitFor();
+  assert.ok((await readdir(d.root)).includes("run.bin.parget"), "the partial data is kept");
+  // Cleared deleting it: the partial data, state and journal go.
   await row(page, run).locator('button[data-action="forget"]').click();
+  await row(page, run).locator('.confirm button[data-choice="delete"]').click();
   await row(page, run).waitFor({ state: "detached" });
+  assert.deepEqual(
+    (await readdir(d.root)).filter((f) => f.startsWith("run.bin")),
+    [],
+    "nothing left of run.bin",
+  );
 });
 
 test("changes the speed limits while a download runs", async (t) => {
@@ -366,8 +384,11 @@ test("at 360 px every action is reachable; screenshots of the main views", async
   const phone = await openPage(t, browser, d, { width: 360, height: 740 });
   await phone.locator('li.download[data-status="error"]').waitFor();
   await phone.locator('li.download[data-status="complete"]').waitFor();
+  // With its SHA-256, so the range map shows the prefix hashed in order.
+  const isoSha = await digestOfContent("iso", 96 * MiB, "sha256");
   const iso = await d.rpc<string>("aria2.addUri", [server.url("/ubuntu-24.04-desktop-amd64.iso")], {
     split: "6",
+    checksum: `sha-256=${isoSha}`,
   });
   await d.rpc("aria2.addUri", [server.url("/video.mkv")]);
   await d.rpc("aria2.addUri", [server.url("/notes.pdf")]);
@@ -392,6 +413,20 @@ test("at 360 px every action is reachable; screenshots of the main views", async
           .filter((r) => r.width > 0 && (r.left < 0 || r.right > 360)).length,
     );
   assert.equal(outside, 0);
+  // The question a remove asks fits too, and is answered by keyboard (Escape: nothing changes).
+  const activeRow = phone.locator(`li[data-gid="${iso}"]`);
+  await activeRow.locator('button[data-action="remove"]').click();
+  const choices = await activeRow
+    .locator(".confirm button")
+    .evaluateAll((els) =>
+      els.map((e) => e.getBoundingClientRect()).filter((r) => r.left >= 0 && r.right <= 360),
+    );
+  assert.equal(choices.length, 3, "keep, delete and cancel are on the screen");
+  assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 360);
+  await activeRow.locator('.confirm button[data-choice="keep"]:focus').waitFor();
+  await phone.keyboard.press("Escape");
+  await activeRow.locator(".confirm").waitFor({ state: "detached" });
+  await activeRow.locator('button[data-action="remove"]:focus').waitFor();
   // Actions by keyboard: focus the pause button and press Enter.
   const waitingRow = phone.locator('li.download[data-status="waiting"]').last();
   const waitingGid = (await waitingRow.getAttribute("data-gid"))!;
@@ -421,20 +456,55 @@ test("at 360 px every action is reachable; screenshots of the main views", async
   await shoot(darkPhone, "phone-dark");
 });
 
-test("the range map shows a slow connection and the steal that relieves it", async (t) => {
-  // Every other connection crawls: the fast one finishes its half, then takes the slow one's tail.
+test("the range map: written spans, the hashed prefix, a slow connection and the steal that relieves it", async (t) => {
+  // Every other connection crawls: the fast one takes the slow one's unfetched tail, again and
+  // again, so a stolen range is on the map for seconds at a time.
+  const size = 8 * MiB;
   const server = await serve(t, {
-    files: { "/uneven.bin": { content: { seed: "uneven", size: 8 * MiB } } },
-    rates: [1 * MiB, 32 * KiB],
+    files: { "/uneven.bin": { content: { seed: "uneven", size } } },
+    rates: [512 * KiB, 16 * KiB],
   });
+  const sha = await digestOfContent("uneven", size, "sha256");
   const d = await startDaemonProcess(t);
   const page = await openPage(t, browser, d);
-  await addThroughForm(page, { uris: server.url("/uneven.bin"), split: "2" });
+  await addThroughForm(page, {
+    uris: server.url("/uneven.bin"),
+    split: "2",
+    checksum: `sha-256=${sha}`,
+  });
   const gid = await gidOf(page, "uneven.bin");
   await page.locator(`li[data-gid="${gid}"][data-status="active"]`).waitFor();
   await row(page, gid).locator('button[data-action="details"]').click();
+
+  // What the page draws, a script reads: the daemon says it first.
+  interface WireMap {
+    written: [string, string][];
+    hashedLength: string | null;
+    connections: { origin: string; originAt: string | null; range: [string, string] | null }[];
+  }
+  let seen: WireMap | undefined;
+  await pollUntil(async () => {
+    const m = await d.rpc<WireMap>("parget.tellRangeMap", gid);
+    const taken = m.connections.find((c) => c.origin !== "plan");
+    if (taken) seen = m;
+    return taken !== undefined && m.written.length > 0 && Number(m.hashedLength) > 0;
+  }, "a stolen or raced range, written spans and a hashed prefix over RPC");
+  const taken = seen!.connections.find((c) => c.origin !== "plan")!;
+  assert.ok(taken.originAt !== null && taken.range !== null);
+  assert.ok(Number(taken.originAt) >= Number(taken.range[0]));
+
   await page.locator(".lanes tr.slow").first().waitFor();
-  await page.locator(".rangemap .rm-taken").first().waitFor();
+  await page.locator(".rangemap .rm-written").first().waitFor();
+  await page.locator(".rangemap .rm-hashed").waitFor();
+  await page.locator(".rangemap .rm-origin").first().waitFor();
+  await page
+    .locator('.lanes tr[data-origin="steal"], .lanes tr[data-origin="race"]')
+    .first()
+    .waitFor();
+  assert.match(
+    (await page.locator(".rangemap svg").getAttribute("aria-label"))!,
+    /written; the first .* hashed in order; 2 connections at work, [12] on a stolen or raced range/,
+  );
   await mkdir(SCREENSHOTS, { recursive: true });
   await page
     .locator("section.details")

@@ -21,6 +21,21 @@ export interface Lane {
   steals: number;
   races: number;
   reconnects: number;
+  /** How it came by its range: planned, stolen from another's tail, or racing a slow one. */
+  origin: "plan" | "steal" | "race";
+  /** Where a stolen range starts, or where a race began; null for a planned one. */
+  originAt: number | null;
+}
+
+/** What the range map draws, from parget.tellRangeMap. */
+export interface RangeMap {
+  total: number;
+  done: number;
+  /** Written [start, end) spans, sorted. */
+  written: [number, number][];
+  /** Bytes hashed in order by the sequential digests; null when none is computed. */
+  hashed: number | null;
+  lanes: Lane[];
 }
 
 export type Status = "active" | "waiting" | "paused" | "complete" | "error" | "removed";
@@ -107,6 +122,18 @@ export function laneFromWire(l: Record<string, unknown>): Lane {
     steals: Number(l.steals ?? 0),
     races: Number(l.races ?? 0),
     reconnects: Number(l.reconnects ?? 0),
+    origin: l.origin === "steal" || l.origin === "race" ? l.origin : "plan",
+    originAt: l.originAt === null || l.originAt === undefined ? null : Number(l.originAt),
+  };
+}
+
+export function rangeMapFromWire(m: Record<string, unknown>): RangeMap {
+  return {
+    total: Number(m.totalLength ?? 0),
+    done: Number(m.completedLength ?? 0),
+    written: ((m.written ?? []) as [string, string][]).map(([a, b]) => [Number(a), Number(b)]),
+    hashed: m.hashedLength === null || m.hashedLength === undefined ? null : Number(m.hashedLength),
+    lanes: ((m.connections ?? []) as Record<string, unknown>[]).map(laneFromWire),
   };
 }
 

@@ -55,7 +55,16 @@ export function Chart({ samples, names }: { samples: Sample[]; names: Record<str
               value: (_u: uPlot, v: number | null) => rate(v),
             })),
           ],
-          axes: [axis, { ...axis, size: 70, values: (_u, vals) => vals.map((v) => rate(v)) }],
+          axes: [
+            axis,
+            // Ticks at round binary rates (512 KiB/s, 1 MiB/s), wide enough for their labels.
+            {
+              ...axis,
+              size: 84,
+              incrs: RATE_STEPS,
+              values: (_u, vals) => vals.map((v) => rate(v)),
+            },
+          ],
           legend: { live: false },
           // Speeds from zero, so a small wobble does not look like a collapse.
           scales: { y: { range: (_u, _min, max) => [0, Math.max(max * 1.15, 1024)] } },
@@ -78,6 +87,10 @@ export function Chart({ samples, names }: { samples: Sample[]; names: Record<str
     <div ref=${box} class="chart" data-samples=${samples.length}></div>
   </section>`;
 }
+
+const RATE_STEPS = [1, 1024, 1024 ** 2, 1024 ** 3].flatMap((unit) =>
+  [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((m) => m * unit),
+);
 
 function rate(v: number | null): string {
   return v === null ? "" : `${bytes(v)}/s`;

@@ -1,6 +1,12 @@
 /** One download in full: where it saves, its integrity outcome, its own speed limit, its range map. */
 import { useState } from "preact/hooks";
-import { bytes, parseRate, type Download, type Lane, type Verification } from "../model.js";
+import {
+  bytes,
+  parseRate,
+  type Download,
+  type RangeMap as RangeMapData,
+  type Verification,
+} from "../model.js";
 import { html } from "../html.js";
 import { RangeMap } from "./rangemap.js";
 
@@ -18,7 +24,8 @@ export function VerificationText({ v }: { v: Verification | undefined }) {
 
 export function Details(props: {
   download: Download;
-  lanes: Lane[];
+  /** The running download's range map; undefined until the first answer. */
+  map: RangeMapData | undefined;
   verification: Verification | undefined;
   onLimit: (bytesPerSecond: number) => Promise<string | undefined>;
   onClose: () => void;
@@ -107,7 +114,7 @@ export function Details(props: {
     ${
       d.status === "active"
         ? html`<h3>Range map</h3>
-            <${RangeMap} download=${d} lanes=${props.lanes} />`
+            ${props.map ? html`<${RangeMap} map=${props.map} />` : html`<p class="hint">Loading…</p>`}`
         : ""
     }
   </section>`;

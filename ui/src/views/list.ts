@@ -1,5 +1,5 @@
 /** The download list: filters, search, sort, and each row's actions. Draws at most `shown` rows. */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import {
   bytes,
   eta,
@@ -11,9 +11,12 @@ import {
   type Verification,
 } from "../model.js";
 import { html } from "../html.js";
+import type { QueueAction } from "../actions.js";
 import { VerificationText } from "./details.js";
+import { RemoveConfirm } from "./remove-confirm.js";
 
-export type Action = "pause" | "resume" | "remove" | "retry" | "up" | "down" | "details" | "forget";
+/** A row's buttons: the queue's actions (actions.ts), and opening its details. */
+export type Action = QueueAction | "details";
 
 const FILTERS: [Filter, string][] = [
   ["all", "All"],
@@ -126,12 +129,26 @@ function Row({
   onAction: (action: Action, d: Download) => void;
 }) {
   const pct = Math.floor(progress(d) * 100);
+  // Remove and clear ask first whether the file goes too.
+  const [asking, setAsking] = useState<"remove" | "forget" | undefined>(undefined);
+  const askButton = useRef<HTMLButtonElement>(null);
   const act = (a: Action, label: string, text: string) =>
     html`<button
       type="button"
       data-action=${a}
       aria-label=${`${label} ${d.name}`}
       onClick=${() => onAction(a, d)}
+    >
+      ${text}
+    </button>`;
+  const ask = (a: "remove" | "forget", label: string, text: string) =>
+    html`<button
+      type="button"
+      data-action=${a}
+      aria-label=${`${label} ${d.name}`}
+      aria-expanded=${asking === a}
+      ref=${askButton}
+      onClick=${() => setAsking(asking === a ? undefined : a)}
     >
       ${text}
     </button>`;
@@ -173,7 +190,25 @@ function Row({
       ${d.status === "paused" ? act("resume", "Resume", "Resume") : ""}
       ${d.status === "waiting" || d.status === "paused" ? [act("up", "Move up", "↑"), act("down", "Move down", "↓")] : ""}
       ${d.status === "error" || d.status === "removed" ? act("retry", "Retry", "Retry") : ""}
-      ${d.status === "active" || d.status === "waiting" || d.status === "paused" ? act("remove", "Remove", "Remove") : act("forget", "Clear from list", "Clear")}
+      ${
+        d.status === "active" || d.status === "waiting" || d.status === "paused"
+          ? ask("remove", "Remove", "Remove")
+          : ask("forget", "Clear from list", "Clear")
+      }
     </div>
+    ${
+      asking
+        ? html`<${RemoveConfirm}
+            d=${d}
+            asking=${asking}
+            onChoice=${(a: Action | undefined) => {
+              setAsking(undefined);
+              // Cancelled: the keyboard goes back where it was.
+              if (a === undefined) askButton.current?.focus();
+              else onAction(a, d);
+            }}
+          />`
+        : ""
+    }
   </li>`;
 }
