@@ -3,7 +3,7 @@
  * directory: nginx (its listening sockets made, and paced, by a python3 launcher), python's
  * http.server, and parget's own server. Each can say how many connections and requests it saw.
  */
-import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -101,6 +101,8 @@ export async function startNginx(options: {
   const prefix = options.prefix ?? [];
   await mkdir(path.join(dir, "temp"), { recursive: true });
   const file = (name: string): string => path.join(dir, name);
+  // An nginx started again in the same directory must not be taken for the one before it.
+  await rm(file("ports.json"), { force: true });
   const certificate = options.listeners.some((l) => l.tls)
     ? await selfSignedCertificate(dir)
     : undefined;
