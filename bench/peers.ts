@@ -145,7 +145,7 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
     outputDirs,
     env,
   });
-  const setResults = await runSetCases(setCases, {
+  const { results: setResults, skipped: setsSkipped } = await runSetCases(setCases, {
     cleanup,
     log,
     scratch,
@@ -157,6 +157,7 @@ async function run(args: BenchArgs, cleanup: Cleanup): Promise<void> {
   const summaries = results.map((r) => summariseCase(r.case, r.runs, r.skipped));
   const setSummaries = setResults.map((r) => summariseSetCase(r.case, r.runs));
   for (const s of summaries) if (s.skipped) skipped.push(`${s.case.id}: ${s.skipped}`);
+  skipped.push(...setsSkipped);
 
   const reportPath = path.resolve(root, args.report);
   const chartPath = reportPath.replace(/\.md$/, "") + "-peers.svg";

@@ -148,16 +148,29 @@ async function runTool(
   return result;
 }
 
-/** Runs every set case in turn; its files are removed from the server once it is done. */
+/**
+ * Runs every set case in turn; its files are removed from the server once it is done. A case
+ * whose server cannot be started is skipped, with the reason, and the others still run.
+ */
 export async function runSetCases(
   cases: readonly SetCase[],
   ctx: SetContext,
-): Promise<{ case: SetCase; runs: SetRunResult[] }[]> {
+): Promise<{ results: { case: SetCase; runs: SetRunResult[] }[]; skipped: string[] }> {
   const results: { case: SetCase; runs: SetRunResult[] }[] = [];
+  const skipped: string[] = [];
   for (const c of cases) {
     ctx.log(`${c.id}: ${c.title}`);
     const digests = await serveFiles(c, ctx.serverRoot);
-    const session = await ctx.environments.session({ server: c.server, size: 0 });
+    let session: Session;
+    try {
+      session = await ctx.environments.session({ server: c.server, size: 0 });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      ctx.log(`${c.id}: skipped: ${reason}`);
+      skipped.push(`${c.id}: ${reason}`);
+      for (const name of digests.keys()) await rm(path.join(ctx.serverRoot, name), { force: true });
+      continue;
+    }
     const list = path.join(ctx.scratch, `${c.id}.list`);
     let sums: string | undefined;
     if (c.tools.includes("parget-killed")) {
@@ -195,5 +208,5 @@ export async function runSetCases(
     for (const name of digests.keys()) await rm(path.join(ctx.serverRoot, name), { force: true });
   }
   await ctx.environments.release([]);
-  return results;
+  return { results, skipped };
 }
