@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import type { DownloadEvent, PargetError } from "../../src/index.js";
-import { generateContent, type FileSpec } from "../../src/server/index.js";
+import { generateContent, type FileSpec, type RequestLogEntry } from "../../src/server/index.js";
 
 export const KiB = 1024;
 export const MiB = 1024 * 1024;
@@ -107,4 +107,10 @@ export function clientConnections(t: TestContext, port: number): { open: number;
   dc.subscribe("net.client.socket", onSocket);
   t.after(() => dc.unsubscribe("net.client.socket", onSocket));
   return counter;
+}
+
+/** The first and last byte a logged request asked for; undefined unless a closed range. */
+export function bounds(entry: RequestLogEntry): [number, number] | undefined {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(entry.range ?? "");
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
 }

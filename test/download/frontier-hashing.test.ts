@@ -17,6 +17,7 @@ import { Transfer } from "../../src/transfer.js";
 import {
   ManualClock,
   ScriptedTransport,
+  rangeOf,
   settle,
   type ScriptedBody,
   type ScriptedRequest,
@@ -74,12 +75,6 @@ async function setup(
     undefined,
   );
   return { fake, clock, transfer, hasher, path: file };
-}
-
-function rangeOf(request: ScriptedRequest): { start: number; end: number } {
-  const match = /^bytes=(\d+)-(\d+)$/.exec(request.headers["range"] ?? "");
-  assert.ok(match, `a closed range: ${request.headers["range"]}`);
-  return { start: Number(match[1]), end: Number(match[2]) + 1 };
 }
 
 function answer(request: ScriptedRequest, size: number): ScriptedBody {

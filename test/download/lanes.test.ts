@@ -13,6 +13,7 @@ import { generateContent } from "../../src/server/index.js";
 import {
   ManualClock,
   ScriptedTransport,
+  rangeOf,
   settle,
   type ScriptedBody,
   type ScriptedRequest,
@@ -103,13 +104,6 @@ function setup(
     return release;
   };
   return { fake, clock, transfer, data, writes, trace, saves, holdNextSave, abort };
-}
-
-/** The range a request asks for, end exclusive. */
-function rangeOf(request: ScriptedRequest): { start: number; end: number } {
-  const match = /^bytes=(\d+)-(\d+)$/.exec(request.headers["range"] ?? "");
-  assert.ok(match, `a closed range: ${request.headers["range"]}`);
-  return { start: Number(match[1]), end: Number(match[2]) + 1 };
 }
 
 /** Answers a range request with a 206 of version `etag`; returns the body to feed. */

@@ -7,20 +7,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { download } from "../../src/index.js";
-import type { RequestLogEntry } from "../../src/server/index.js";
 import { serve } from "../helpers/server.js";
-import { assertContent, generated, MiB, tempDir } from "./fixtures.js";
+import { assertContent, bounds, generated, MiB, tempDir } from "./fixtures.js";
 
 const SIZE = 48 * MiB;
 const RATE = 4 * MiB;
 /** The trickle: the crawling response's 6 MiB would take over a minute and a half. */
 const TRICKLE = 64 * 1024;
-
-/** The first and last byte a logged request asked for; undefined unless a closed range. */
-function bounds(entry: RequestLogEntry): [number, number] | undefined {
-  const match = /^bytes=(\d+)-(\d+)$/.exec(entry.range ?? "");
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
 
 test("one connection at a trickle: other requests take over the rest of its range", async (t) => {
   const server = await serve(t, {

@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import { download, downloadAll } from "../../src/index.js";
-import type { RangeServer, RequestLogEntry } from "../../src/server/index.js";
+import type { RangeServer } from "../../src/server/index.js";
 import { serve } from "../helpers/server.js";
-import { assertContent, generated, MiB, tempDir } from "./fixtures.js";
+import { assertContent, bounds, generated, MiB, tempDir } from "./fixtures.js";
 
 const SIZE = 64 * MiB;
 
@@ -58,12 +58,6 @@ test("healthy, 16 connections, as a set (the CLI's path): once, and per file", a
   const r = ratios(server, result.bytesReceived);
   assert.ok(r.sent <= 1.03, `the server sent ${r.sent.toFixed(3)}x the file`);
 });
-
-/** The first and last byte a logged request asked for; undefined unless a closed range. */
-function bounds(entry: RequestLogEntry): [number, number] | undefined {
-  const match = /^bytes=(\d+)-(\d+)$/.exec(entry.range ?? "");
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
-}
 
 test("one crawling connection: its range is taken over for at most 15% more", async (t) => {
   const server = await serve(t, {

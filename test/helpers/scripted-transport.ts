@@ -10,6 +10,7 @@
  *   body.push(Buffer.alloc(10));
  *   body.end();
  */
+import assert from "node:assert/strict";
 import type { Transport, TransportRequest, TransportResponse } from "../../src/io/transport.js";
 import type { Clock } from "../../src/clock.js";
 
@@ -75,6 +76,13 @@ export interface ScriptedRequest extends TransportRequest {
   respondWith(response: { status: number; headers?: Record<string, string> }): ScriptedBody;
   /** The request fails before any answer (a refused connection). */
   fail(error?: Error): void;
+}
+
+/** The range a request asks for, end exclusive; fails the test unless it is a closed range. */
+export function rangeOf(request: ScriptedRequest): { start: number; end: number } {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(request.headers["range"] ?? "");
+  assert.ok(match, `a closed range: ${request.headers["range"]}`);
+  return { start: Number(match[1]), end: Number(match[2]) + 1 };
 }
 
 export class ScriptedTransport implements Transport {
