@@ -89,7 +89,7 @@ export interface DownloadOptions {
   onEvent?: (event: DownloadEvent) => void;
   /** How often a progress event is emitted. @default 250 */
   progressIntervalMs?: number;
-  /** The HTTP transport; tests and wrappers (throttling, faults) inject their own. @default undici */
+  /** The HTTP transport; tests and wrappers (throttling, faults) inject their own. @default createTransport() */
   transport?: Transport;
 }
 

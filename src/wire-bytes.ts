@@ -24,9 +24,20 @@ export class WireCounter {
 
   #counted(response: TransportResponse): TransportResponse {
     const body = response.body;
+    // Passed on as it is: a lane then receives straight into its batch buffers (transport.ts).
+    const readInto = response.readInto?.bind(response);
     return {
       status: response.status,
       headers: response.headers,
+      ...(readInto
+        ? {
+            readInto: async (buffer: Uint8Array, offset: number) => {
+              const n = await readInto(buffer, offset);
+              this.bytes += n;
+              return n;
+            },
+          }
+        : {}),
       body: {
         [Symbol.asyncIterator]: () => {
           const inner = body[Symbol.asyncIterator]();

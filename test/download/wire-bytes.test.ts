@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
-import { download, downloadAll } from "../../src/index.js";
+import { createTransport, download, downloadAll } from "../../src/index.js";
+import type { Transport } from "../../src/io/transport.js";
 import type { RangeServer } from "../../src/server/index.js";
 import { serve } from "../helpers/server.js";
 import { assertContent, bounds, generated, MiB, tempDir } from "./fixtures.js";
@@ -100,4 +101,58 @@ test("one crawling connection: its range is taken over for at most 15% more", as
   assert.ok(takeover, `nobody else fetched byte ${last} of the crawling range ${first}-${last}`);
   const r = ratios(server, result.bytesReceived);
   assert.ok(r.sent <= 1.15, `the server sent ${r.sent.toFixed(3)}x the file`);
+});
+
+/** `inner`, counting the body bytes taken through `readInto` and through `body`. */
+function countingReads(inner: Transport): { transport: Transport; into: number; body: number } {
+  const counts = { into: 0, body: 0 };
+  const transport: Transport = {
+    ...inner,
+    get: async (request) => {
+      const response = await inner.get(request);
+      const readInto = response.readInto?.bind(response);
+      const body = response.body;
+      return {
+        ...response,
+        cancel: () => response.cancel(),
+        body: {
+          async *[Symbol.asyncIterator]() {
+            for await (const chunk of body) {
+              counts.body += chunk.length;
+              yield chunk;
+            }
+          },
+        },
+        ...(readInto
+          ? {
+              readInto: async (buffer: Uint8Array, offset: number) => {
+                const n = await readInto(buffer, offset);
+                counts.into += n;
+                return n;
+              },
+            }
+          : {}),
+      };
+    },
+  };
+  return Object.assign(counts, { transport });
+}
+
+test("the lanes receive straight into their buffers: every byte through readInto", async (t) => {
+  // Each wrapper between the lanes and the transport (bytes on the wire, the speed limit) must
+  // pass readInto on; one that drops it costs a copy of every byte, and nothing else shows it.
+  const server = await serve(t, { files: { "/f.bin": generated("into", SIZE) } });
+  const dir = await tempDir(t);
+  const inner = createTransport();
+  t.after(() => inner.close());
+  const reads = countingReads(inner);
+  const result = await download(server.url("/f.bin"), {
+    dir,
+    connections: 4,
+    transport: reads.transport,
+    rateLimit: 1024 * MiB,
+  });
+  await assertContent(result.path, "into", SIZE);
+  assert.equal(reads.body, 0, `${reads.body} bytes were read as chunks and copied`);
+  assert.equal(reads.into, result.bytesReceived);
 });
