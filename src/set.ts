@@ -353,9 +353,13 @@ export class DownloadSet {
   /** The file's share of connections, as its transfer sees it. */
   #grant(entry: Entry): ConnectionGrant {
     const running = entry.running!;
+    const everyFile = (): number => [...this.#running].reduce((n, e) => n + e.running!.limit, 0);
     return {
       get limit() {
         return running.limit;
+      },
+      get total() {
+        return everyFile();
       },
       attach: (transfer) => {
         running.transfer = transfer;

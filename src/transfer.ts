@@ -41,6 +41,8 @@ import { lanesWithin } from "./core/rate-limit.js";
 export interface ConnectionGrant {
   /** Lanes the transfer may run now; at least 1. */
   readonly limit: number;
+  /** Lanes the set grants now, every file's together (this one's included). */
+  readonly total: number;
   /** The transfer runs: `changed` is called whenever `limit` changes. */
   attach(transfer: { changed(): void }): void;
   detach(): void;
@@ -57,7 +59,9 @@ export type { FirstResponse } from "./lane.js";
 /**
  * Writes are batched (small writes cost ~1.8x more per byte on ext4 here). Each lane has two batch
  * buffers: one is written while the other fills, so a lone connection keeps receiving during its
- * writes. Many lanes get smaller ones, keeping all of them near WRITE_BUDGET.
+ * writes. Many lanes get smaller ones, sized by the lanes running (in the whole set) when each is
+ * started: 4 get 512 KiB each, an adaptive ramp's later lanes less, so that however the lanes grow
+ * they hold a few times WRITE_BUDGET at most.
  */
 const WRITE_BUDGET = 4 * 1024 * 1024;
 const batchSize = (lanes: number): number =>
@@ -149,7 +153,6 @@ export class Transfer implements LaneHost {
   readonly #workers: Promise<void>[] = [];
   /** run()'s lane count, their batch size, and the first response until lane 0 takes it. */
   #maxLanes = 0;
-  #batch = 0;
   #pending: FirstResponse | undefined;
   #sinceCheckpoint = 0;
   #lastCheckpoint = -Infinity;
@@ -200,8 +203,6 @@ export class Transfer implements LaneHost {
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
     this.#maxLanes = lanes;
-    // The batches never outgrow the file: a set of small files holds little memory.
-    this.#batch = Math.min(batchSize(lanes), Math.max(64 * 1024, this.planner.size));
     this.#pending = first;
     if (this.#outer?.aborted) this.#onOuterAbort();
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
@@ -256,10 +257,14 @@ export class Transfer implements LaneHost {
    */
   #startLanes(): void {
     if (this.planner.isComplete || this.stopping.aborted) return;
-    for (let index = 0; index < Math.min(this.laneLimit, this.#maxLanes); index++) {
+    const running = Math.min(this.laneLimit, this.#maxLanes);
+    // Sized for every lane running now, a set's other files' included; never beyond the file.
+    const lanes = Math.max(running, this.#c.grant?.total ?? 0);
+    const batch = Math.min(batchSize(lanes), Math.max(64 * 1024, this.planner.size));
+    for (let index = 0; index < running; index++) {
       const previous = this.#lanes[index];
       if (previous && previous.state !== "left") continue;
-      const lane = new Lane(this, index, this.#batch);
+      const lane = new Lane(this, index, batch);
       this.#lanes[index] = lane;
       this.speeds.forget(index);
       const initial = index === 0 ? this.#pending : undefined;
