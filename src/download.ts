@@ -28,7 +28,7 @@ import { compareValidators, ifRangeValue, validatorsOf } from "./core/validators
 import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
 import { carriesWholeFile, parseServerDigests } from "./core/digest-headers.js";
 import { CHECKSUM_MODE, withChecksumMode } from "./core/checksum-mode.js";
-import { crc32c, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
+import { crc32, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
@@ -548,9 +548,9 @@ export class Download {
           firstEnd: ranges ? probe.end : undefined,
           ...(crcs ? { combine: crc32cCombine } : {}),
         });
-        // The CRC32C addon takes ~60 ms to load: now, while only the first response streams, not
+        // The CRC addon takes ~60 ms to load: now, while only the first response streams, not
         // at the first write, when every connection's response piles up behind it.
-        if (journal) crc32c(new Uint8Array(0));
+        if (journal) crc32(new Uint8Array(0));
         // A resumed prefix is read back now, while the first requests are out.
         hasher.advance(planner.frontier);
         transfer = new Transfer(

@@ -26,7 +26,7 @@ import {
   stealWaste,
   worthStealing,
 } from "./core/tail.js";
-import { crc32c } from "./integrity/crc32c.js";
+import { crc32, crc32c } from "./integrity/crc32c.js";
 import { LaneSpeeds } from "./speeds.js";
 import type { ConnectionRamp } from "./core/ramp.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -119,7 +119,7 @@ export interface TransferContext {
    * ramp hears how long lanes waited for them, and lanes no limit leaves room for stop.
    */
   pacer?: Pacer;
-  /** Called right after each write reaches the file, with what was written and its CRC32C. */
+  /** Called right after each write reaches the file, with what was written and its CRC-32. */
   onWritten?: (offset: number, length: number, crc: number) => void;
   /** Timers and the clock. @default the system's */
   clock?: Clock;
@@ -471,14 +471,15 @@ export class Transfer implements LaneHost {
     const claim = planner.claim(segment, at, batch.length);
     if (!claim) return;
     const data = batch.subarray(claim.skip, claim.skip + claim.length);
-    const crc = this.#c.crcs || this.#c.onWritten ? crc32c(data) : 0;
+    const crc = this.#c.crcs ? crc32c(data) : 0;
+    const journalled = this.#c.onWritten ? crc32(data) : 0;
     try {
       await file.write([data], claim.offset);
     } catch (error) {
       this.#fail(error);
       throw error;
     }
-    this.#c.onWritten?.(claim.offset, claim.length, crc);
+    this.#c.onWritten?.(claim.offset, claim.length, journalled);
     planner.written(segment, claim, crc);
     if (hasher.hashing) hasher.advance(planner.frontier);
     if (segment.pos >= segment.end) {

@@ -2,25 +2,28 @@
  * The write journal kept beside a partial download (NAME.parget.journal): one record per batch
  * written, appended after the write and never flushed. A process killed between two checkpoints
  * has already handed those writes to the kernel, so a rerun can keep them, once each record's
- * CRC32C matches the bytes read back. The fsynced state stays the guarantee against power loss.
+ * CRC-32 matches the bytes read back. The fsynced state stays the guarantee against power loss.
  *
  * Layout: a 20-byte header (magic, then the 16-byte generation the state also names), then 20-byte
- * records: offset (u64), length (u32), CRC32C of the bytes (u32), and a check (u32) over the
+ * records: offset (u64), length (u32), CRC-32 of the bytes (u32), and a check (u32) over the
  * generation and the record's first 16 bytes, so a torn or foreign record is never believed.
+ * CRC-32 (zlib's), not the CRC32C a GCS download verifies: every byte written is summed on the
+ * main thread, and the addon computes CRC-32 2.4x faster here (0.08 against 0.19 CPU s/GiB).
  */
 import type { Crc32cCombine, Extent } from "./planner.js";
 
-/** CRC32C of `data`, continuing from `previous`: injected, as core loads no native code. */
-export type Crc32c = (data: Uint8Array, previous?: number) => number;
+/** CRC-32 of `data`, continuing from `previous`: injected, as core loads no native code. */
+export type Crc32 = (data: Uint8Array, previous?: number) => number;
 
-/** One write: `length` bytes at `offset` whose CRC32C is `crc`. */
+/** One write: `length` bytes at `offset` whose CRC-32 is `crc`. */
 export interface JournalRecord {
   offset: number;
   length: number;
   crc: number;
 }
 
-const MAGIC = Buffer.from("PGJ1", "latin1");
+/** PGJ1 held CRC32Cs: its records are not believed (the rerun fetches those bytes again). */
+const MAGIC = Buffer.from("PGJ2", "latin1");
 const GENERATION_BYTES = 16;
 export const HEADER_BYTES = MAGIC.length + GENERATION_BYTES;
 export const RECORD_BYTES = 20;
@@ -36,16 +39,16 @@ export function encodeHeader(generation: string): Buffer {
 export function encodeRecords(
   records: readonly JournalRecord[],
   generation: string,
-  crc32c: Crc32c,
+  crc32: Crc32,
 ): Buffer {
-  const seed = crc32c(Buffer.from(generation, "hex"));
+  const seed = crc32(Buffer.from(generation, "hex"));
   const out = Buffer.alloc(records.length * RECORD_BYTES);
   records.forEach((r, i) => {
     const at = i * RECORD_BYTES;
     out.writeBigUInt64LE(BigInt(r.offset), at);
     out.writeUInt32LE(r.length, at + 8);
     out.writeUInt32LE(r.crc >>> 0, at + 12);
-    out.writeUInt32LE(crc32c(out.subarray(at, at + 16), seed), at + 16);
+    out.writeUInt32LE(crc32(out.subarray(at, at + 16), seed), at + 16);
   });
   return out;
 }
@@ -58,7 +61,7 @@ export function encodeRecords(
 export function decodeJournal(
   bytes: Uint8Array,
   generation: string,
-  crc32c: Crc32c,
+  crc32: Crc32,
 ): JournalRecord[] {
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (
@@ -66,10 +69,10 @@ export function decodeJournal(
     !data.subarray(0, HEADER_BYTES).equals(encodeHeader(generation))
   )
     return [];
-  const seed = crc32c(Buffer.from(generation, "hex"));
+  const seed = crc32(Buffer.from(generation, "hex"));
   const records: JournalRecord[] = [];
   for (let at = HEADER_BYTES; at + RECORD_BYTES <= data.length; at += RECORD_BYTES) {
-    if (crc32c(data.subarray(at, at + 16), seed) !== data.readUInt32LE(at + 16)) continue;
+    if (crc32(data.subarray(at, at + 16), seed) !== data.readUInt32LE(at + 16)) continue;
     const offset = data.readBigUInt64LE(at);
     const length = data.readUInt32LE(at + 8);
     if (offset > BigInt(Number.MAX_SAFE_INTEGER) || length === 0) continue;
@@ -107,7 +110,10 @@ export function outstanding(
 }
 
 export interface Recovery {
-  /** Bytes the state lacks but the data file holds, sorted and disjoint, with their CRC32Cs. */
+  /**
+   * Bytes the state lacks but the data file holds, sorted and disjoint. Their CRC32Cs are not
+   * known (crc 0): a caller that keeps them reads these bytes back.
+   */
   extents: Extent[];
   /** The records that proved true and still describe bytes the state lacks. */
   records: JournalRecord[];
@@ -116,14 +122,14 @@ export interface Recovery {
 /**
  * Which journalled writes a rerun keeps: each record inside the file with bytes the state's
  * `extents` (sorted, disjoint) lack is checked against the data (`crcOf` reads a range back and
- * returns its CRC32C), and kept only if they match. A write that never reached the disk reads back
+ * returns its CRC-32), and kept only if they match. A write that never reached the disk reads back
  * as zeros, or as older bytes, and is dropped.
  */
 export async function recoverExtents(
   extents: readonly Extent[],
   records: readonly JournalRecord[],
   size: number,
-  /** The CRC32C of bytes on disk; undefined when the file ends before `end`. */
+  /** The CRC-32 of bytes on disk; undefined when the file ends before `end`. */
   crcOf: (start: number, end: number) => Promise<number | undefined>,
 ): Promise<Recovery> {
   let known: Extent[] = [...extents];
@@ -137,15 +143,10 @@ export async function recoverExtents(
     const crc = await crcOf(r.offset, end);
     if (crc === undefined || crc >>> 0 !== r.crc >>> 0) continue;
     kept.push(r);
-    for (const p of parts) {
-      const whole = p.start === r.offset && p.end === end;
-      // The record's bytes are all there (its CRC matched), so every part of them is too.
-      recovered.push({ ...p, crc: whole ? r.crc : (await crcOf(p.start, p.end))! });
-    }
-    known = mergeExtents(
-      known,
-      parts.map((p) => ({ ...p, crc: 0 })),
-    );
+    // The record's bytes are all there (its CRC matched), so every part of them is too.
+    const found = parts.map((p) => ({ ...p, crc: 0 }));
+    recovered.push(...found);
+    known = mergeExtents(known, found);
   }
   return { extents: recovered.sort((a, b) => a.start - b.start), records: kept };
 }

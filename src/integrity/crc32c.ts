@@ -10,11 +10,20 @@ let native: Native | undefined;
 /** Reflected Castagnoli polynomial. */
 const POLYNOMIAL = 0x82f63b78;
 
+/** Loaded on first use: the addon takes ~60 ms to load, and many runs never need it. */
+const addon = (): Native => (native ??= createRequire(import.meta.url)("@node-rs/crc32") as Native);
+
 /** CRC32C of `data`, continuing from `previous` (the CRC of the bytes before it). */
 export function crc32c(data: Uint8Array, previous = 0): number {
-  // Loaded on first use: the addon takes ~60 ms to load, and most downloads never need a CRC32C.
-  native ??= createRequire(import.meta.url)("@node-rs/crc32") as Native;
-  return native.crc32c(data, previous) >>> 0;
+  return addon().crc32c(data, previous) >>> 0;
+}
+
+/**
+ * CRC-32 (zlib's) of `data`, continuing from `previous`: the write journal's check, from the same
+ * addon, which computes it 2.4x faster than CRC32C.
+ */
+export function crc32(data: Uint8Array, previous = 0): number {
+  return addon().crc32(data, previous) >>> 0;
 }
 
 /** 8 lower-case hex digits, big-endian: the form `ExpectedDigest.hex` uses. */

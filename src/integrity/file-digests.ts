@@ -1,7 +1,7 @@
 /** Digests of a whole file already on disk: a skipped file asked for a digest it never had. */
 import { open } from "node:fs/promises";
 import type { DigestAlgorithm, ExpectedDigest } from "../options.js";
-import { crc32cOfRange, fileSystemError } from "../io/files.js";
+import { crcOfRange, fileSystemError } from "../io/files.js";
 import { crc32cHex } from "./crc32c.js";
 import { FrontierHasher } from "./frontier-hasher.js";
 import { algorithmsNeeded } from "./verdict.js";
@@ -30,7 +30,7 @@ async function crc32cOfFile(path: string, size: number): Promise<number> {
     throw fileSystemError("read", path, error);
   });
   try {
-    const crc = await crc32cOfRange(handle, 0, size);
+    const crc = await crcOfRange(handle, 0, size);
     if (crc === undefined) throw fileSystemError("read", path, new Error("it is shorter now"));
     return crc;
   } finally {

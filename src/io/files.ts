@@ -39,18 +39,22 @@ export function fileSystemError(action: string, path: string, error: unknown): F
   return new FileSystemError(`cannot ${action} ${path}: ${reason}`, { cause: error });
 }
 
-/** CRC32C of the bytes [start, end) of an open file; undefined when the file ends before `end`. */
-export async function crc32cOfRange(
+/**
+ * The CRC (`sum`: CRC32C by default) of the bytes [start, end) of an open file; undefined when the
+ * file ends before `end`.
+ */
+export async function crcOfRange(
   handle: FileHandle,
   start: number,
   end: number,
+  sum: (data: Uint8Array, previous: number) => number = crc32c,
 ): Promise<number | undefined> {
   const block = Buffer.allocUnsafe(Math.min(READ_BLOCK, end - start));
   let crc = 0;
   for (let at = start; at < end;) {
     const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
     if (bytesRead === 0) return undefined;
-    crc = crc32c(block.subarray(0, bytesRead), crc);
+    crc = sum(block.subarray(0, bytesRead), crc);
     at += bytesRead;
   }
   return crc;
@@ -109,7 +113,7 @@ export class PartialFile {
   /** Reads [start, end) back and returns its CRC32C. */
   async crc32c(start: number, end: number): Promise<number> {
     return guard("read", this.path, async () => {
-      const crc = await crc32cOfRange(this.#handle, start, end);
+      const crc = await crcOfRange(this.#handle, start, end);
       if (crc === undefined) throw new Error(`the file ends before byte ${end}`);
       return crc;
     });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { open, readFile, type FileHandle } from "node:fs/promises";
-import { crc32c } from "../integrity/crc32c.js";
+import { crc32 } from "../integrity/crc32c.js";
 import type { Extent } from "../core/planner.js";
 import type { ResumeState } from "../core/state.js";
 import {
@@ -18,7 +18,7 @@ import {
   type JournalRecord,
   type Recovery,
 } from "../core/journal.js";
-import { crc32cOfRange, fileSystemError } from "./files.js";
+import { crcOfRange, fileSystemError } from "./files.js";
 
 /** A fresh generation, for a partial file started from nothing (or by an older version). */
 export const newGeneration = (): string => randomBytes(16).toString("hex");
@@ -70,7 +70,7 @@ export class Journal {
     return journal;
   }
 
-  /** Records a write that has just completed. */
+  /** Records a write that has just completed; `crc` is the CRC-32 of its bytes. */
   append(offset: number, length: number, crc: number): void {
     if (!this.#handle) return;
     const record = { offset, length, crc };
@@ -110,12 +110,12 @@ export class Journal {
           // Over the records in place, then cut: records past the new end stay valid meanwhile.
           this.#compact = false;
           this.#pending = [];
-          const all = encodeRecords(this.#records, this.#generation, crc32c);
+          const all = encodeRecords(this.#records, this.#generation, crc32);
           await writeAll(handle, all, HEADER_BYTES);
           this.#end = HEADER_BYTES + all.length;
           await handle.truncate(this.#end);
         } else {
-          const batch = encodeRecords(this.#pending, this.#generation, crc32c);
+          const batch = encodeRecords(this.#pending, this.#generation, crc32);
           this.#pending = [];
           await writeAll(handle, batch, this.#end);
           this.#end += batch.length;
@@ -140,15 +140,20 @@ export async function recoverWrites(
 ): Promise<Recovery> {
   const { generation } = state;
   const bytes = generation ? await readFile(path).catch(() => undefined) : undefined;
-  const records = generation && bytes ? decodeJournal(bytes, generation, crc32c) : [];
+  const records = generation && bytes ? decodeJournal(bytes, generation, crc32) : [];
   if (records.length === 0) return { extents: [], records: [] };
   let handle: FileHandle | undefined;
   try {
     handle = await open(data, "r");
     const file = handle;
-    return await recoverExtents(state.extents, records, state.size, (start, end) =>
-      crc32cOfRange(file, start, end),
+    const recovered = await recoverExtents(state.extents, records, state.size, (start, end) =>
+      crcOfRange(file, start, end, crc32),
     );
+    // A state that keeps CRC32Cs (a GCS download verifies one) gets those of these bytes too.
+    if (state.crcs) {
+      for (const e of recovered.extents) e.crc = (await crcOfRange(file, e.start, e.end)) ?? 0;
+    }
+    return recovered;
   } catch (error) {
     throw fileSystemError("read", data, error);
   } finally {

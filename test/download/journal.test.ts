@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test, type TestContext } from "node:test";
-import { download } from "../../src/index.js";
+import { download, type ExpectedDigest } from "../../src/index.js";
 import { generateContent, type RangeServer } from "../../src/server/index.js";
 import {
   decodeJournal,
@@ -17,7 +17,7 @@ import {
 } from "../../src/core/journal.js";
 import { Journal } from "../../src/io/journal.js";
 import { encodeState, type ResumeState } from "../../src/core/state.js";
-import { crc32c } from "../../src/integrity/crc32c.js";
+import { crc32, crc32c, crc32cHex } from "../../src/integrity/crc32c.js";
 import { serve } from "../helpers/server.js";
 import { assertContent, Events, generated, KiB, listing, MiB, tempDir } from "./fixtures.js";
 
@@ -65,7 +65,7 @@ async function setUp(t: TestContext): Promise<Layout & { state: ResumeState }> {
 const record = (start: number, end: number): JournalRecord => ({
   offset: start,
   length: end - start,
-  crc: crc32c(generateContent(SEED, start, end - start)),
+  crc: crc32(generateContent(SEED, start, end - start)),
 });
 
 /** What a kill leaves: the data file with `onDisk` ranges written, the state, and the journal. */
@@ -82,15 +82,19 @@ async function leaveAsKilled(
 }
 
 const journalOf = (records: JournalRecord[], generation = GENERATION): Buffer =>
-  Buffer.concat([encodeHeader(generation), encodeRecords(records, generation, crc32c)]);
+  Buffer.concat([encodeHeader(generation), encodeRecords(records, generation, crc32)]);
 
-async function rerun(layout: Layout): Promise<{ resumedBytes: number; firstRange: string }> {
+async function rerun(
+  layout: Layout,
+  checksums: ExpectedDigest[] = [],
+): Promise<{ resumedBytes: number; firstRange: string }> {
   const events = new Events();
   await download(layout.server.url("/f.bin"), {
     dir: layout.dir,
     // One connection: no steals or races at the end, so what is sent is what was missing.
     connections: 1,
     onEvent: events.onEvent,
+    checksums,
   });
   await assertContent(layout.final, SEED, SIZE);
   assert.deepEqual(await listing(layout.dir), ["f.bin"], "the journal goes with the state");
@@ -112,12 +116,23 @@ function assertSent({ server }: Layout, missing: number): void {
 test("writes journalled after the last checkpoint are kept: only the rest is fetched", async (t) => {
   const layout = await setUp(t);
   // [A, B) reached the data file; [B, C) was journalled but never reached it (a power loss):
-  // zeros read back, the CRC32C does not match, and those bytes are fetched again.
+  // zeros read back, the CRC-32 does not match, and those bytes are fetched again.
   const torn = journalOf([record(A, B), record(B, C)]);
   await leaveAsKilled(layout, [[0, B]], torn.subarray(0, torn.length - 3));
   const { resumedBytes, firstRange } = await rerun(layout);
   assert.equal(resumedBytes, B);
   assert.equal(firstRange, `bytes=${B}-`, "the first request starts past the journalled writes");
+  assertSent(layout, SIZE - B);
+});
+
+test("a resume that verifies a CRC32C reads the journalled writes back for theirs", async (t) => {
+  // The journal sums writes with CRC-32; the state keeps CRC32Cs (crcs: true), combined at the end
+  // into the file's: a recovered range with a wrong one would fail the download's verification.
+  const layout = await setUp(t);
+  await leaveAsKilled(layout, [[0, B]], journalOf([record(A, B)]));
+  const hex = crc32cHex(crc32c(generateContent(SEED, 0, SIZE)));
+  const { resumedBytes } = await rerun(layout, [{ algorithm: "crc32c", hex, source: "user" }]);
+  assert.equal(resumedBytes, B);
   assertSent(layout, SIZE - B);
 });
 
@@ -195,7 +210,7 @@ test("the journal file: records land in order; a durable state's extents drop th
   const dir = await tempDir(t);
   const file = path.join(dir, "f.bin.parget.journal");
   const read = async (): Promise<JournalRecord[]> =>
-    decodeJournal(await readFile(file), GENERATION, crc32c);
+    decodeJournal(await readFile(file), GENERATION, crc32);
   const at = (offset: number, crc: number): JournalRecord => ({ offset, length: 10, crc });
   let journal = await Journal.open(file, GENERATION, []);
   journal.append(10, 10, 1);
