@@ -151,7 +151,7 @@ export class Transfer implements LaneHost {
   readonly stopping = AbortSignal.any([this.#abort.signal, this.#drain.signal]);
   readonly #lanes: Lane[] = [];
   readonly #workers: Promise<void>[] = [];
-  /** run()'s lane count, their batch size, and the first response until lane 0 takes it. */
+  /** run()'s lane count, and the first response until lane 0 takes it. */
   #maxLanes = 0;
   #pending: FirstResponse | undefined;
   #sinceCheckpoint = 0;
