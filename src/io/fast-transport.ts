@@ -20,8 +20,8 @@
  * pause, so they queue too (the backlog, in buffers of their own once the ring is full) instead
  * of being dropped.
  */
+import { createRequire } from "node:module";
 import { connect as netConnect, isIP, type Socket } from "node:net";
-import { connect as tlsConnect, rootCertificates } from "node:tls";
 import { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "../core/response-head.js";
 import { ChunkedDecoder } from "../core/chunked.js";
 import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
@@ -41,6 +41,14 @@ export interface FastTransportOptions {
   /** Bytes of each connection's ring buffer. @default 512 KiB */
   ringBytes?: number;
 }
+
+/**
+ * node:tls, loaded by the first https connection: with the crypto modules it brings, it touches
+ * 1-4 MiB of Node's own code and data that a plain-HTTP download never needs.
+ */
+let tls: typeof import("node:tls") | undefined;
+const loadTls = (): typeof import("node:tls") =>
+  (tls ??= createRequire(import.meta.url)("node:tls") as typeof import("node:tls"));
 
 /** A read is given at least this much room in the ring, or a buffer of its own. */
 const MIN_READ = 16 * 1024;
@@ -143,14 +151,16 @@ class Connection {
     const https = url.protocol === "https:";
     const port = Number(url.port || (https ? 443 : 80));
     this.socket = https
-      ? tlsConnect({
+      ? loadTls().connect({
           host: hostname,
           port,
           // Node passes `onread` on to the TLS socket it makes (its types omit it).
           ...({ onread } as object),
           ALPNProtocols: ["http/1.1"],
           ...(isIP(hostname) ? {} : { servername: hostname }),
-          ...(tlsOptions.ca?.length ? { ca: [...rootCertificates, ...tlsOptions.ca] } : {}),
+          ...(tlsOptions.ca?.length
+            ? { ca: [...loadTls().rootCertificates, ...tlsOptions.ca] }
+            : {}),
           ...(tlsOptions.insecure ? { rejectUnauthorized: false } : {}),
         })
       : netConnect({ host: hostname, port, onread, noDelay: true });
