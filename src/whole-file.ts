@@ -3,8 +3,7 @@
  * with one write: no resume state, no journal, no lanes and no hashing thread. A kill costs at most
  * this one answer, which a rerun asks for again.
  */
-import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { createRequire } from "node:module";
 import type { DigestAlgorithm } from "./options.js";
 import type { TransportResponse } from "./io/transport.js";
 import { BadResponseError } from "./errors.js";
@@ -63,12 +62,16 @@ export function digestsOfChunks(
   needed: { sequential: readonly SequentialAlgorithm[]; crc32c: boolean },
 ): Partial<Record<DigestAlgorithm, string>> {
   const digests: Partial<Record<DigestAlgorithm, string>> = {};
+  // Loaded only when asked for: a download with no digest to check never loads them.
+  const load = createRequire(import.meta.url);
   for (const algorithm of needed.sequential) {
     if (algorithm === "crc32") {
       // As S3's x-amz-checksum-crc32 spells it: 4 big-endian bytes.
+      const { crc32 } = load("node:zlib") as typeof import("node:zlib");
       const crc = chunks.reduce((value, chunk) => crc32(chunk, value), 0);
       digests.crc32 = (crc >>> 0).toString(16).padStart(8, "0");
     } else {
+      const { createHash } = load("node:crypto") as typeof import("node:crypto");
       const hash = createHash(algorithm);
       for (const chunk of chunks) hash.update(chunk);
       digests[algorithm] = hash.digest("hex");

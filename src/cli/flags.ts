@@ -4,7 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { text } from "node:stream/consumers";
 import { Command, CommanderError, Option } from "commander";
 import {
   DEFAULTS,
@@ -276,7 +275,10 @@ export interface ParseEnv {
 }
 
 const defaultEnv: ParseEnv = {
-  readText: (path) => (path === "-" ? text(process.stdin) : readFile(path, "utf8")),
+  readText: async (path) =>
+    path === "-"
+      ? (await import("node:stream/consumers")).text(process.stdin)
+      : readFile(path, "utf8"),
 };
 
 /** Parses parget's argv (without node and the script). Throws UsageError for bad arguments. */

@@ -5,9 +5,9 @@
  * they are still in the page cache; the main thread, which receives from the sockets, only moves a
  * number in shared memory.
  */
-import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import type { DigestAlgorithm } from "../options.js";
 import { FRONTIER, FRONTIER_WORKER_SOURCE, HASHED } from "./frontier-worker.js";
 
@@ -71,6 +71,10 @@ export class FrontierHasher {
       return new FrontierHasher(undefined, Promise.resolve({}), { path, algorithms: unique });
     }
     const cells = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+    // Loaded here: a download with no digest to compute never loads the worker machinery.
+    const { Worker } = createRequire(import.meta.url)(
+      "node:worker_threads",
+    ) as typeof import("node:worker_threads");
     const worker = new Worker(FRONTIER_WORKER_SOURCE, {
       eval: true,
       workerData: { path, algorithms: unique, blockSize: BLOCK_SIZE, cells },
@@ -141,6 +145,7 @@ async function hashFile(
   algorithms: readonly SequentialAlgorithm[],
   size: number,
 ): Promise<SequentialDigests> {
+  const { createHash } = await import("node:crypto");
   const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
   const handle = await open(path, "r");
   try {

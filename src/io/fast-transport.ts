@@ -20,8 +20,8 @@
  * pause, so they queue too (the backlog, in buffers of their own once the ring is full) instead
  * of being dropped.
  */
+import { createRequire } from "node:module";
 import { connect as netConnect, isIP, type Socket } from "node:net";
-import { connect as tlsConnect, rootCertificates } from "node:tls";
 import { MAX_HEAD_BYTES, parseResponseHead, type ResponseHead } from "../core/response-head.js";
 import { ChunkedDecoder } from "../core/chunked.js";
 import type { Transport, TransportRequest, TransportResponse } from "./transport.js";
@@ -38,9 +38,29 @@ export interface FastTransportOptions {
   proxyFor?: (url: URL) => URL | null;
   /** Sees the size of every chunk received, and whether it was read into memory of its own. */
   onReceived?: (bytes: number, allocated: boolean) => void;
-  /** Bytes of each connection's ring buffer. @default 512 KiB */
+  /** Bytes of each connection's ring buffer. @default ringBytesFor(lanes known) */
   ringBytes?: number;
 }
+
+/**
+ * node:tls, loaded by the first https connection: with the crypto modules it brings, it touches
+ * 1-4 MiB of Node's own code and data that a plain-HTTP download never needs.
+ */
+let tls: typeof import("node:tls") | undefined;
+const loadTls = (): typeof import("node:tls") =>
+  (tls ??= createRequire(import.meta.url)("node:tls") as typeof import("node:tls"));
+
+/**
+ * The rings' memory: a connection's ring is sized when its first read needs it, by the lanes
+ * known then (the download warms all it opens before its first answer comes): 512 KiB each for up
+ * to 8, less for more, so that 16 connections hold 4 MiB of rings, not 8. The ring holds what
+ * arrives while its lane waits for a write; a smaller one pauses the socket sooner and reads less
+ * at a time, which costs CPU: 2 MiB for 16 (128 KiB each) cost ~6% more CPU per GiB, 4 MiB none
+ * measurable.
+ */
+const RING_BUDGET = 4 * 1024 * 1024;
+export const ringBytesFor = (lanes: number): number =>
+  Math.min(512 * 1024, Math.max(64 * 1024, Math.floor(RING_BUDGET / Math.max(1, lanes))));
 
 /** A read is given at least this much room in the ring, or a buffer of its own. */
 const MIN_READ = 16 * 1024;
@@ -76,13 +96,15 @@ function inPlace(chunk: Uint8Array, buffer: Uint8Array, offset: number): boolean
 class Connection {
   readonly origin: string;
   readonly socket: Socket;
-  readonly #ring: Buffer;
+  /** Allocated by the first read (see RING_BUDGET); its size then is `#ringBytes()`. */
+  #ringBuffer: Buffer | null = null;
+  readonly #ringBytes: () => number;
   /** A quarter of the ring: one read as large as the ring would leave no room for the next. */
-  readonly #maxRingRead: number;
+  #maxRingRead = 0;
   /** Ring spans handed out (queued or held by the reader), oldest first. */
   readonly #live: Span[] = [];
   /** Where the pending read lands: in the ring at `#regionStart`, or a buffer of its own. */
-  #region: Uint8Array;
+  #region: Uint8Array = new Uint8Array(0);
   #regionStart = 0;
   readonly #head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
   #headLength = 0;
@@ -127,14 +149,12 @@ class Connection {
   constructor(
     url: URL,
     tlsOptions: { ca?: string[]; insecure?: boolean },
-    ringBytes: number,
+    ringBytes: () => number,
     onReceived: (bytes: number, allocated: boolean) => void,
   ) {
     this.origin = url.origin;
     this.#onReceived = onReceived;
-    this.#ring = Buffer.allocUnsafeSlow(ringBytes);
-    this.#maxRingRead = Math.max(MIN_READ, Math.floor(ringBytes / 4));
-    this.#region = this.#ring;
+    this.#ringBytes = ringBytes;
     const onread = {
       buffer: () => this.#nextRegion(),
       callback: (n: number, buffer: Uint8Array) => this.#onRead(n, buffer),
@@ -143,14 +163,16 @@ class Connection {
     const https = url.protocol === "https:";
     const port = Number(url.port || (https ? 443 : 80));
     this.socket = https
-      ? tlsConnect({
+      ? loadTls().connect({
           host: hostname,
           port,
           // Node passes `onread` on to the TLS socket it makes (its types omit it).
           ...({ onread } as object),
           ALPNProtocols: ["http/1.1"],
           ...(isIP(hostname) ? {} : { servername: hostname }),
-          ...(tlsOptions.ca?.length ? { ca: [...rootCertificates, ...tlsOptions.ca] } : {}),
+          ...(tlsOptions.ca?.length
+            ? { ca: [...loadTls().rootCertificates, ...tlsOptions.ca] }
+            : {}),
           ...(tlsOptions.insecure ? { rejectUnauthorized: false } : {}),
         })
       : netConnect({ host: hostname, port, onread, noDelay: true });
@@ -344,7 +366,7 @@ class Connection {
       this.#region = Buffer.allocUnsafe(OVERFLOW_READ);
     } else {
       this.#regionStart = start;
-      this.#region = this.#ring.subarray(start, Math.min(end, start + this.#maxRingRead));
+      this.#region = this.#ring().subarray(start, Math.min(end, start + this.#maxRingRead));
     }
     return this.#region;
   }
@@ -369,9 +391,18 @@ class Connection {
     return ahead.buffer.subarray(at, at + room);
   }
 
+  #ring(): Buffer {
+    if (this.#ringBuffer === null) {
+      const bytes = this.#ringBytes();
+      this.#ringBuffer = Buffer.allocUnsafeSlow(bytes);
+      this.#maxRingRead = Math.max(MIN_READ, Math.floor(bytes / 4));
+    }
+    return this.#ringBuffer;
+  }
+
   /** The larger free run of the ring: after the newest span, or before the oldest. */
   #freeRun(): [number, number] {
-    const ring = this.#ring;
+    const ring = this.#ring();
     const first = this.#live[0];
     const last = this.#live[this.#live.length - 1];
     let start = 0;
@@ -524,7 +555,9 @@ function requestText(request: TransportRequest): string | null {
 export function createFastTransport(options: FastTransportOptions): Transport {
   const { fallback } = options;
   const proxyFor = options.proxyFor ?? (() => null);
-  const ringBytes = options.ringBytes ?? 512 * 1024;
+  /** One more than the highest lane warmed or asked for: the lanes the rings are sized for. */
+  let lanes = 0;
+  const ringBytes = (): number => options.ringBytes ?? ringBytesFor(lanes);
   const tlsOptions = {
     ...(options.ca ? { ca: options.ca } : {}),
     ...(options.insecure ? { insecure: true } : {}),
@@ -659,6 +692,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
   return {
     async get(request) {
       request.signal.throwIfAborted();
+      lanes = Math.max(lanes, request.lane + 1);
       const text = requestText(request);
       if (!fast(request.url) || text === null) return delegate(request);
       await leaveFallback(request.lane);
@@ -671,6 +705,7 @@ export function createFastTransport(options: FastTransportOptions): Transport {
     },
 
     warm(url, lane) {
+      lanes = Math.max(lanes, lane + 1);
       if (!fast(url)) return fallback.warm(url, lane);
       if (delegated.has(lane) || connections.has(lane)) return;
       const first = firstConnections.get(url.origin);

@@ -21,7 +21,7 @@ const CONNECTIONS = 16;
 /**
  * The contract: peak RSS of the whole CLI process, Node itself included (~40 MiB of it), on the
  * Node this project ships on (20). Node 24 starts ~3 MiB larger and touches ~10 MiB more of its
- * own binary to load the same modules; the same run measures 96-109 MiB there, so it gets a
+ * own binary to load the same modules; the same runs measure 76-95 MiB there, so it gets a
  * looser bound that still catches a regression (see README, "Memory").
  */
 const RSS_BUDGET = (process.versions.node.startsWith("20.") ? 100 : 130) * MiB;

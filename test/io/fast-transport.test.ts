@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import fc from "fast-check";
-import { createFastTransport } from "../../src/io/fast-transport.js";
+import { createFastTransport, ringBytesFor } from "../../src/io/fast-transport.js";
 import type { Transport } from "../../src/io/transport.js";
 import { createUndiciTransport } from "../../src/io/undici-transport.js";
 import { parseResponseHead } from "../../src/core/response-head.js";
@@ -415,3 +415,18 @@ for (const tls of [false, true]) {
     assert.equal(server.connections(), 1);
   });
 }
+
+test("fast transport: rings share 4 MiB among the lanes, 64 to 512 KiB each", () => {
+  const KiB = 1024;
+  const table: [lanes: number, bytes: number][] = [
+    [0, 512 * KiB],
+    [1, 512 * KiB],
+    [4, 512 * KiB],
+    [8, 512 * KiB],
+    [16, 256 * KiB],
+    [32, 128 * KiB],
+    [64, 64 * KiB],
+    [100, 64 * KiB],
+  ];
+  for (const [lanes, bytes] of table) assert.equal(ringBytesFor(lanes), bytes, `${lanes} lanes`);
+});
