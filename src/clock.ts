@@ -11,10 +11,13 @@ export interface Clock {
   every(ms: number, fn: () => void): () => void;
   /** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Milliseconds the event loop has spent working so far (not waiting for I/O or timers). */
+  busyMs(): number;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  busyMs: () => performance.eventLoopUtilization().active,
   every(ms, fn) {
     const timer = setInterval(fn, ms);
     return () => clearInterval(timer);

@@ -19,6 +19,7 @@ import {
   isStraggler,
   median,
   raceWaste,
+  saturated,
   roughSpeed,
   shouldReplace,
   stealMinimum,
@@ -73,6 +74,8 @@ const RAMP_SAMPLE_MS = 50;
 /** Lane states in which a lane holds a segment. */
 const WORKING: ReadonlySet<LaneState> = new Set(["requesting", "receiving", "backoff", "draining"]);
 
+/** The event loop's load is judged over at least this long. */
+const BUSY_WINDOW_MS = 50;
 /** How often the lanes' speeds are reviewed for a connection to replace. */
 const REVIEW_MS = 250;
 /** Weight of the newest request in the smoothed request latency. */
@@ -178,6 +181,9 @@ export class Transfer implements LaneHost {
   readonly #laneWork = new Map<number, LaneWork>();
   /** The bytes the steals and races so far may have wasted (core/tail.ts bounds them). */
   #wasted = 0;
+  /** Whether the event loop was saturated when last measured, and when that measure began. */
+  #saturated = false;
+  #busySince = { now: 0, busyMs: 0 };
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -203,6 +209,7 @@ export class Transfer implements LaneHost {
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
     this.#maxLanes = lanes;
+    this.#busySince = { now: this.clock.now(), busyMs: this.clock.busyMs() };
     this.#pending = first;
     if (this.#outer?.aborted) this.#onOuterAbort();
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
@@ -549,6 +556,19 @@ export class Transfer implements LaneHost {
    * Closes the connection of a lane far slower than the others, if any (one at a time): the lane
    * reconnects for the rest of its segment, and may land on a faster path or server.
    */
+  /**
+   * Whether the event loop is saturated (core/tail.ts, `saturated`): measured over at least
+   * BUSY_WINDOW_MS, from the start of the transfer on, so that the first steals know too.
+   */
+  #isSaturated(now: number): boolean {
+    const since = this.#busySince;
+    if (now - since.now < BUSY_WINDOW_MS) return this.#saturated;
+    const busyMs = this.clock.busyMs();
+    this.#saturated = saturated(busyMs - since.busyMs, now - since.now);
+    this.#busySince = { now, busyMs };
+    return this.#saturated;
+  }
+
   #replaceSlowest(): void {
     // A replaced connection sends a new request, which a drain forbids.
     if (!this.ranges || this.draining) return;
@@ -607,8 +627,12 @@ export class Transfer implements LaneHost {
     };
   }
 
-  /** The rough speed of the lane that started a segment, for what cutting it may waste. */
+  /**
+   * The rough speed of the lane that started a segment, for what cutting it may waste; none while
+   * the event loop is saturated, when speeds say nothing of what the buffers hold (tail.ts).
+   */
   #roughOf(segment: Segment, now: number): number | undefined {
+    if (this.#isSaturated(now)) return undefined;
     const owner = this.#owners.get(segment);
     const sofar = owner === undefined ? undefined : this.speeds.sofar(owner, now);
     return sofar && roughSpeed(sofar.bytes, sofar.ms);

@@ -13,10 +13,11 @@ import {
   mkdir,
   type FileHandle,
 } from "node:fs/promises";
-import { statSync, type Stats } from "node:fs";
+import { statSync, writevSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { FileSystemError } from "../errors.js";
 import { crc32c } from "../integrity/crc32c.js";
+import { WriteModes } from "../core/write-mode.js";
 
 const READ_BLOCK = 1024 * 1024;
 
@@ -72,10 +73,13 @@ async function guard<T>(action: string, path: string, work: () => Promise<T>): P
 export class PartialFile {
   readonly path: string;
   readonly #handle: FileHandle;
+  /** Whether the next write is made from the main thread or the pool (core/write-mode.ts). */
+  readonly #modes: WriteModes;
 
-  private constructor(path: string, handle: FileHandle) {
+  private constructor(path: string, handle: FileHandle, modes: WriteModes) {
     this.path = path;
     this.#handle = handle;
+    this.#modes = modes;
   }
 
   /**
@@ -83,21 +87,33 @@ export class PartialFile {
    * for the size the server announced: a lying Content-Length must not leave a huge (sparse) file.
    * A range written past the end extends the file; the last byte written sets its final size.
    */
-  static async open(path: string, options: { resume: boolean }): Promise<PartialFile> {
+  static async open(
+    path: string,
+    options: { resume: boolean; modes?: WriteModes },
+  ): Promise<PartialFile> {
     return guard("write", path, async () => {
       if (!present(dirname(path), "write")) await mkdir(dirname(path), { recursive: true });
       const handle = await open(path, options.resume ? "r+" : "w");
-      return new PartialFile(path, handle);
+      return new PartialFile(path, handle, options.modes ?? new WriteModes());
     });
   }
 
-  /** Writes the buffers back to back at `position`. */
+  /**
+   * Writes the buffers back to back at `position`: at once from this thread while writes are
+   * fast, else through the pool (core/write-mode.ts). Each write is timed for the next choice.
+   */
   async write(buffers: Uint8Array[], position: number): Promise<void> {
     let pending = buffers;
     let at = position;
     await guard("write", this.path, async () => {
       for (;;) {
-        const { bytesWritten } = await this.#handle.writev(pending, at);
+        const mode = this.#modes.mode;
+        const started = performance.now();
+        const bytesWritten =
+          mode === "direct"
+            ? writevSync(this.#handle.fd, pending, at)
+            : (await this.#handle.writev(pending, at)).bytesWritten;
+        this.#modes.wrote(mode, bytesWritten, performance.now() - started);
         at += bytesWritten;
         pending = dropBytes(pending, bytesWritten);
         if (pending.length === 0) return;

@@ -9,6 +9,7 @@ import {
   isStraggler,
   raceWaste,
   roughSpeed,
+  saturated,
   stealWaste,
   shouldReplace,
   stealMinimum,
@@ -127,4 +128,10 @@ test("waste budget: 2% of the file, at least 1 MiB, over every steal and race to
   assert.equal(affordable(200 * 1024, MiB, 64 * MiB), true);
   assert.equal(affordable(WASTE_FLOOR, 0, 4 * MiB), true);
   assert.equal(affordable(WASTE_FLOOR + 1, 0, 4 * MiB), false);
+});
+
+test("saturated: the event loop busy 90% of a window or more", () => {
+  assert.equal(saturated(90, 100), true);
+  assert.equal(saturated(89, 100), false);
+  assert.equal(saturated(0, 0), false);
 });

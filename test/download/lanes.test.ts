@@ -341,3 +341,48 @@ test("a steal while a slow connection is being replaced: the two split the rest 
   );
   assertWrittenOnce(s, size);
 });
+
+/**
+ * Lane 1 finishes its half while lane 0 has 256 KiB of its own: stealing 1.9 MiB of lane 0's rest
+ * is worth it. A steal cuts lane 0's response, wasting what the server has sent past the cut: at
+ * 2.5 KiB/ms, 50 ms of it (125 KiB), unless the event loop was saturated meanwhile, when the
+ * buffers are full whatever the speed and the steal could waste all it takes, over the 1 MiB an
+ * 8 MiB file may waste.
+ */
+for (const saturated of [false, true]) {
+  test(`a lane done early steals ${saturated ? "nothing while the event loop is saturated" : "from a slower one"}`, async () => {
+    const size = 8 * 1024 * KiB;
+    const half = size / 2;
+    const s = setup(size, 2, { minSplit: 64 * KiB });
+    const run = s.transfer.run(2, undefined);
+    const [a, b] = [await s.fake.nextRequest(), await s.fake.nextRequest()];
+    const b0 = answer(byLane([a, b], 0), size);
+    const b1 = answer(byLane([a, b], 1), size);
+    feed(b0, 0, 256 * KiB);
+    feed(b1, half, 256 * KiB);
+    await settle();
+    s.clock.advance(100);
+    if (saturated) s.clock.busy = 100;
+    feed(b1, half + 256 * KiB, half - 256 * KiB);
+    b1.end();
+    await settle();
+    if (saturated) {
+      assert.equal(s.fake.requests.length, 2, "no steal");
+      feed(b0, 256 * KiB, half - 256 * KiB);
+      b0.end();
+      await run;
+    } else {
+      const steal = await s.fake.nextRequest();
+      assert.equal(steal.lane, 1);
+      const { start, end } = rangeOf(steal);
+      assert.equal(end, half);
+      const bs = answer(steal, size);
+      feed(bs, start, end - start);
+      bs.end();
+      feed(b0, 256 * KiB, start - 256 * KiB);
+      b0.end();
+      await run;
+    }
+    assertWrittenOnce(s, size);
+  });
+}

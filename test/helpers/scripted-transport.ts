@@ -137,6 +137,10 @@ export class ManualClock implements Clock {
 
   now = (): number => this.#now;
 
+  /** The event loop's working time: only what a test says (`busy`). */
+  busy = 0;
+  busyMs = (): number => this.busy;
+
   every = (ms: number, fn: () => void): (() => void) => {
     const timer = { at: this.#now + ms, every: ms, fire: fn };
     this.#timers.push(timer);
