@@ -7,7 +7,7 @@ import { build } from "esbuild";
 
 await rm("dist/chunks", { recursive: true, force: true });
 await build({
-  entryPoints: { parget: "src/cli/main.ts" },
+  entryPoints: { parget: "src/cli/launch.ts" },
   outdir: "dist",
   chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
