@@ -1,5 +1,5 @@
 /**
- * Runs the planned cases: within a case every tool once per repeat, in an order rotated each
+ * Runs the planned cases: within a case every tool once per repeat, in a new order each
  * repeat; every output verified, then deleted before the next run.
  */
 import { existsSync } from "node:fs";

@@ -1,6 +1,7 @@
 /**
  * What is measured: the scenarios, the cases each expands to in quick and full mode, what 100%
- * means in each, and the order tools run in (rotated per repeat, so drift hits all alike).
+ * means in each, and the order tools run in (a new start and stride each repeat, so drift and
+ * the run before hit all alike).
  */
 import { BOTTLENECK_BYTES_PER_SECOND, PACE, SCENARIOS, UNEVEN_RATES } from "./scenarios.js";
 import { toolById } from "./tools.js";
@@ -207,11 +208,21 @@ export function planCases(options: PlanOptions): Case[] {
   return cases;
 }
 
-/** The tools in the order they run in `repeat`: rotated by one each time. */
+/**
+ * The tools in the order they run in `repeat`: each repeat starts one tool further on and walks
+ * the list with the next stride coprime to its length, so no tool keeps its place or the tool it
+ * follows. (On a VM a run can pay for what the run before it left: a rotation always put the
+ * same tool after wget, and that tool's runs were 2-3x slower in every repeat.)
+ */
 export function runOrder<T>(tools: readonly T[], repeat: number): T[] {
-  if (tools.length === 0) return [];
-  const shift = repeat % tools.length;
-  return [...tools.slice(shift), ...tools.slice(0, shift)];
+  const n = tools.length;
+  const strides = [...Array(n).keys()].filter((s) => s > 0 && gcd(s, n) === 1);
+  const stride = strides[repeat % Math.max(strides.length, 1)] ?? 1;
+  return tools.map((_, k) => tools[(repeat + k * stride) % n] as T);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** A rough lower bound of a plan's duration (seconds), for the banner. */

@@ -465,7 +465,7 @@ export function renderSetSection(summaries: readonly SetCaseSummary[]): string {
   for (const s of summaries) {
     out.push(`### ${s.case.id}: ${s.case.title}`, "", s.case.how, "");
     const repeats = `${s.case.repeats} repeat${s.case.repeats === 1 ? "" : "s"}`;
-    out.push(`${repeats}, tools in an order rotated each repeat.`, "", setCaseTable(s), "");
+    out.push(`${repeats}, tools in a new order each repeat.`, "", setCaseTable(s), "");
     out.push(setHeadline(s), "");
     for (const t of s.tools.filter((t) => t.errors.length > 0)) {
       out.push(`- ${t.tool} failed: ${t.errors.join("; ")}`);

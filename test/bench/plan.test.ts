@@ -91,9 +91,17 @@ test("timeouts leave room for a one-connection fallback", () => {
   assert.equal(timeoutFor(128 * MiB, { kind: "best" }), 30_000);
 });
 
-test("the run order rotates by one each repeat", () => {
-  assert.deepEqual(runOrder(["a", "b", "c"], 0), ["a", "b", "c"]);
-  assert.deepEqual(runOrder(["a", "b", "c"], 1), ["b", "c", "a"]);
-  assert.deepEqual(runOrder(["a", "b", "c"], 5), ["c", "a", "b"]);
+test("each repeat runs every tool once, from a new start and after a new predecessor", () => {
+  const tools = ["a", "b", "c", "d", "e", "f", "g", "h"];
+  const orders = [0, 1, 2, 3].map((r) => runOrder(tools, r));
+  for (const order of orders) assert.deepEqual([...order].sort(), tools);
+  assert.deepEqual(orders[0], tools);
+  assert.deepEqual(new Set(orders.map((o) => o[0])).size, 4);
+  for (const tool of tools) {
+    const before = orders.map((o) => o[(o.indexOf(tool) + tools.length - 1) % tools.length]);
+    assert.equal(new Set(before).size, 4, `${tool} follows ${before.join(", ")}`);
+  }
+  assert.deepEqual(runOrder(["a", "b"], 1), ["b", "a"]);
+  assert.deepEqual(runOrder(["a"], 2), ["a"]);
   assert.deepEqual(runOrder([], 3), []);
 });
