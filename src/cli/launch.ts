@@ -4,6 +4,7 @@
  * NODE_DISABLE_COMPILE_CACHE=1), so a run after the first skips parsing and compiling: 15-20 ms
  * of a small download's 90-120 ms on Node 24 and 26. Node 20 has no cache.
  */
+// First: V8 flags that must hold while the rest loads.
 import "./lean-runtime.js";
 import module from "node:module";
 

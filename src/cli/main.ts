@@ -2,8 +2,6 @@
  * The parget command: parse, download the URLs as one set, render events, exit with a status.
  * A failure does not stop the rest; the exit status is the highest one among the files.
  */
-// First: V8 flags that must hold while the rest loads.
-import "./lean-runtime.js";
 import { createTransport, DownloadSet, exitCodeOf, EXIT } from "../index.js";
 import { loadChecksumList } from "./checksum-list.js";
 import { parseArgs } from "./flags.js";
