@@ -124,10 +124,12 @@ export function dispatchGet(
         // 1xx responses come first and are not the answer.
         if (status < 200) return;
         started = true;
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(raw)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-        }
+        // Own properties whatever the names: assigned, a header named __proto__ would vanish.
+        const headers: Record<string, string> = Object.fromEntries(
+          Object.entries(raw)
+            .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+            .map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : value]),
+        );
         resolve({ status, headers, body, abort });
       },
       onResponseData(_c, chunk) {

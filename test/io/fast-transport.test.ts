@@ -166,7 +166,23 @@ test("fast transport: what the strict parser accepts, undici reads the same way"
         await Promise.all([fast.close(), undici.close()]);
       }
     }),
-    { numRuns: 400 },
+    {
+      numRuns: 400,
+      // Found by a run: a header named __proto__, which an object assigned to drops.
+      examples: [
+        [
+          {
+            version: "HTTP/1.1",
+            status: 200,
+            reason: " OK",
+            length: "right",
+            headers: ["__proto__: !\r\n"],
+            body: new Uint8Array(0),
+            eol: "\r\n",
+          },
+        ],
+      ],
+    },
   );
   assert.ok(accepted > 50, `only ${accepted} responses were in the subset`);
 });
