@@ -41,6 +41,9 @@ export type RunnerNotification =
   | { type: "start" | "pause" | "stop" | "complete" | "error"; gid: Gid }
   | { type: "verification"; gid: Gid; verification: Verification };
 
+/** The set's events that end a run. */
+const RUN_ENDS: ReadonlySet<SetEvent["type"]> = new Set(["done", "skipped", "failed", "cancelled"]);
+
 /** Stopped downloads kept (aria2's max-download-result): the oldest results go first. */
 export const MAX_STOPPED = 1000;
 
@@ -448,7 +451,13 @@ export class Runner {
     if (event.type === "summary" || event.type === "queued") return;
     const gid = this.#runs.get(event.id);
     if (gid === undefined) return;
-    const entry = this.#entries.get(gid)!;
+    const entry = this.#entries.get(gid);
+    if (entry === undefined) {
+      // Forgotten (removeDownloadResult, or trimmed) while its run was still stopping: only the
+      // run is left to let go of once it ends.
+      if (RUN_ENDS.has(event.type)) this.#letGo(event.id);
+      return;
+    }
     switch (event.type) {
       case "start":
         entry.path = event.path;
@@ -496,14 +505,19 @@ export class Runner {
   }
 
   #ended(id: number, entry: Entry): void {
-    this.#runs.delete(id);
-    this.#set.release(id);
     delete entry.run;
     entry.speed = 0;
     entry.connections = 0;
     entry.lanes = [];
     entry.written = [];
     delete entry.hashedBytes;
+    this.#letGo(id);
+  }
+
+  /** A run has ended: the set forgets it, and whoever waits for runs to settle is woken. */
+  #letGo(id: number): void {
+    this.#runs.delete(id);
+    this.#set.release(id);
     this.#settled();
     if (this.#runs.size === 0) {
       const idle = this.#idle;
