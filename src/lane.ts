@@ -21,7 +21,7 @@ import {
 } from "./core/lane-states.js";
 import { send } from "./http.js";
 import { LaneRetired, RemoteChanged, withRetries } from "./retrying.js";
-import { ended, received, type LaneSpeeds } from "./speeds.js";
+import { asking, ended, received, type LaneSpeeds } from "./speeds.js";
 import type { Transport } from "./io/transport.js";
 import type { DownloadEvent } from "./events.js";
 
@@ -324,6 +324,7 @@ export class Lane {
       try {
         for (;;) {
           const buffer = buffers[filling]!;
+          asking(speed, host.clock.now());
           const n = await readInto(buffer, filled);
           if (n === 0) break;
           const now = host.clock.now();

@@ -1,4 +1,5 @@
 /** Each lane's receiving speed, measured per response from its first byte. */
+import type { ResponseSoFar } from "./core/tail.js";
 
 /** A response is judged only after this long; a finished one however short it was. */
 const WARMUP_MS = 300;
@@ -7,6 +8,10 @@ interface Measure {
   since: number;
   bytes: number;
   until?: number;
+  /** Of the time since the first byte, how long the reader waited for the bytes that followed. */
+  waitedMs: number;
+  /** When the reader asked for bytes it is still waiting for. */
+  askedAt: number | null;
 }
 
 export class LaneSpeeds {
@@ -14,7 +19,7 @@ export class LaneSpeeds {
 
   /** A lane's new response: returns the measure to feed as bytes arrive. */
   start(lane: number, now: number): Measure {
-    const measure: Measure = { since: now, bytes: 0 };
+    const measure: Measure = { since: now, bytes: 0, waitedMs: 0, askedAt: null };
     this.#lanes.set(lane, measure);
     return measure;
   }
@@ -32,11 +37,16 @@ export class LaneSpeeds {
     return now - m.since < WARMUP_MS ? undefined : m.bytes / (now - m.since);
   }
 
-  /** What the lane's current or last response brought so far, and in how long (from its first byte). */
-  sofar(lane: number, now: number): { bytes: number; ms: number } | undefined {
+  /**
+   * What the lane's current or last response brought so far, in how long (from its first byte),
+   * and how much of that time its reader spent waiting for bytes.
+   */
+  sofar(lane: number, now: number): ResponseSoFar | undefined {
     const m = this.#lanes.get(lane);
     if (!m || m.bytes === 0) return undefined;
-    return { bytes: m.bytes, ms: (m.until ?? now) - m.since };
+    const until = m.until ?? now;
+    const waiting = m.askedAt === null ? 0 : until - Math.max(m.askedAt, m.since);
+    return { bytes: m.bytes, ms: until - m.since, waitedMs: m.waitedMs + waiting };
   }
 
   /** Lanes receiving now, with their speed and for how long it was measured (from the first byte). */
@@ -56,13 +66,24 @@ export class LaneSpeeds {
   }
 }
 
-/** Counts a chunk; the first one restarts the clock (the request's round trip is not speed). */
+/** The reader asks for the next bytes: until they come, it waits for the server. */
+export function asking(measure: Measure, now: number): void {
+  measure.askedAt = now;
+}
+
+/**
+ * Counts a chunk; the first one restarts the clock (the request's round trip is neither speed nor
+ * waiting for the server).
+ */
 export function received(measure: Measure, bytes: number, now: number): void {
   if (measure.bytes === 0) measure.since = now;
+  else if (measure.askedAt !== null) measure.waitedMs += now - measure.askedAt;
+  measure.askedAt = null;
   measure.bytes += bytes;
 }
 
 /** The response ended: its speed stays as measured. */
 export function ended(measure: Measure, now: number): void {
   measure.until = now;
+  measure.askedAt = null;
 }

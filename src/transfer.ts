@@ -19,8 +19,8 @@ import {
   isStraggler,
   median,
   raceWaste,
+  type ResponseSoFar,
   saturated,
-  roughSpeed,
   shouldReplace,
   stealMinimum,
   stealShare,
@@ -377,7 +377,7 @@ export class Transfer implements LaneHost {
     if (owner !== undefined && owner !== lane) {
       work.races++;
       this.#wasted += raceWaste(
-        this.#roughOf(segment, now),
+        this.#soFarOf(segment, now),
         this.speeds.ofOrFastest(lane, now),
         segment.end - segment.claimed,
         this.#latencyMs,
@@ -387,7 +387,7 @@ export class Transfer implements LaneHost {
       work.originAt = segment.claimed;
     } else if (victim) {
       work.steals++;
-      this.#wasted += stealWaste(this.#roughOf(victim, now), segment.end - segment.start);
+      this.#wasted += stealWaste(this.#soFarOf(victim, now), segment.end - segment.start);
       work.origin = "steal";
       work.originAt = segment.start;
     }
@@ -553,10 +553,6 @@ export class Transfer implements LaneHost {
   }
 
   /**
-   * Closes the connection of a lane far slower than the others, if any (one at a time): the lane
-   * reconnects for the rest of its segment, and may land on a faster path or server.
-   */
-  /**
    * Whether the event loop is saturated (core/tail.ts, `saturated`): measured over at least
    * BUSY_WINDOW_MS, from the start of the transfer on, so that the first steals know too.
    */
@@ -569,6 +565,10 @@ export class Transfer implements LaneHost {
     return this.#saturated;
   }
 
+  /**
+   * Closes the connection of a lane far slower than the others, if any (one at a time): the lane
+   * reconnects for the rest of its segment, and may land on a faster path or server.
+   */
   #replaceSlowest(): void {
     // A replaced connection sends a new request, which a drain forbids.
     if (!this.ranges || this.draining) return;
@@ -619,23 +619,23 @@ export class Transfer implements LaneHost {
       share: (s) => stealShare(theirs(s), mine),
       worthStealing: (s) =>
         worthStealing(theirs(s), s.end - s.claimed, latency) &&
-        fits(stealWaste(this.#roughOf(s, now), s.end - s.claimed)),
+        fits(stealWaste(this.#soFarOf(s, now), s.end - s.claimed)),
       isStraggler: (s) =>
         isStraggler(theirs(s), mine, s.end - s.claimed, latency) &&
-        fits(raceWaste(this.#roughOf(s, now), mine, s.end - s.claimed, latency)),
+        fits(raceWaste(this.#soFarOf(s, now), mine, s.end - s.claimed, latency)),
       ...(mine === undefined ? {} : { minSplit: stealMinimum(mine, latency) }),
     };
   }
 
   /**
-   * The rough speed of the lane that started a segment, for what cutting it may waste; none while
-   * the event loop is saturated, when speeds say nothing of what the buffers hold (tail.ts).
+   * What the response of the lane that started a segment has shown so far, for what cutting it
+   * may waste; nothing while the event loop is saturated, when its waits say nothing of what the
+   * buffers hold (tail.ts).
    */
-  #roughOf(segment: Segment, now: number): number | undefined {
+  #soFarOf(segment: Segment, now: number): ResponseSoFar | undefined {
     if (this.#isSaturated(now)) return undefined;
     const owner = this.#owners.get(segment);
-    const sofar = owner === undefined ? undefined : this.speeds.sofar(owner, now);
-    return sofar && roughSpeed(sofar.bytes, sofar.ms);
+    return owner === undefined ? undefined : this.speeds.sofar(owner, now);
   }
 
   /**

@@ -59,31 +59,40 @@ export function isStraggler(
 
 /**
  * Bytes fetched in vain. A steal cuts the victim's response where the thief's part begins, and
- * what the server had already sent past the cut is lost: what the connection's buffers hold, about
- * IN_FLIGHT_MS of its speed, at most IN_FLIGHT_MAX (a fast reader held up by its own disk or CPU
- * has the server's send buffer full, megabytes on Linux). A race fetches twice what the straggler
- * brings while both run. Together they may cost WASTE_SHARE of the file: a tail is worth a few
- * per cent of traffic, not a quarter of the file. A small file may spend WASTE_FLOOR, a
- * megabyte, which is little traffic, and what its tail is worth.
+ * what the server had already sent past the cut is lost: what the connection's buffers hold. A
+ * race fetches twice what the straggler brings while both run. Together they may cost WASTE_SHARE
+ * of the file: a tail is worth a few per cent of traffic, not a quarter of the file. A small file
+ * may spend WASTE_FLOOR, a megabyte, which is little traffic, and what its tail is worth.
  */
-export const IN_FLIGHT_MS = 50;
-export const IN_FLIGHT_MAX = 4 * 1024 * 1024;
 export const WASTE_SHARE = 0.02;
 export const WASTE_FLOOR = 1024 * 1024;
 
 /**
- * A response's speed for judging what it has on its way, from what it brought in `ms`: however
- * briefly measured, but a response younger than IN_FLIGHT_MS has brought at most what it holds.
+ * What the buffers hold depends on who is behind. A response its reader keeps waiting for is
+ * paced by its server or path: about IN_FLIGHT_MS of its speed is on its way. A reader that rarely
+ * waits is the one behind (its disk, its CPU, or a server that wrote the whole range at once): the
+ * server's send buffer and its own receive buffer are full, IN_FLIGHT_MAX or more (megabytes on
+ * Linux). The reader must have waited SERVER_BOUND of the time to count as ahead.
  */
-export function roughSpeed(bytes: number, ms: number): number {
-  return bytes / Math.max(ms, IN_FLIGHT_MS);
+export const IN_FLIGHT_MS = 50;
+export const IN_FLIGHT_MAX = 4 * 1024 * 1024;
+export const SERVER_BOUND = 0.5;
+
+/**
+ * What a response has shown of itself: the bytes it brought in `ms` from its first byte, and how
+ * long of that its reader waited for them.
+ */
+export interface ResponseSoFar {
+  bytes: number;
+  ms: number;
+  waitedMs: number;
 }
 
 /**
- * A reader whose event loop was busy this share of the time or more is the bottleneck: the
- * server's buffers fill whatever its connections' speeds, so each holds up to IN_FLIGHT_MAX.
- * (Measured on loopback at 16 connections: steals judged by speed alone let nginx send 1.06-1.2x
- * the file once the writes were made on the main thread.)
+ * A reader whose event loop was busy this share of the time or more is the bottleneck, whatever
+ * its lanes' waits say: each lane waits for the others' turns. (Measured on loopback at 16
+ * connections: steals judged by speed alone let nginx send 1.06-1.2x the file once the writes
+ * were made on the main thread.)
  */
 export const SATURATED = 0.9;
 
@@ -92,14 +101,29 @@ export function saturated(busyMs: number, ms: number): boolean {
   return ms > 0 && busyMs / ms >= SATURATED;
 }
 
-/** What a response at `speed` has on its way past the reader; an unmeasured one may hold the most. */
-export function inFlight(speed: number | undefined): number {
-  return speed === undefined ? IN_FLIGHT_MAX : Math.min(IN_FLIGHT_MAX, speed * IN_FLIGHT_MS);
+/**
+ * A response's speed for judging what it has on its way: however briefly measured, but a response
+ * younger than IN_FLIGHT_MS has brought at most what it holds.
+ */
+export function roughSpeed(sofar: ResponseSoFar | undefined): number | undefined {
+  return sofar && sofar.bytes / Math.max(sofar.ms, IN_FLIGHT_MS);
 }
 
-/** The bytes a steal of `stolen` bytes from a lane at `theirs` may waste. */
-export function stealWaste(theirs: number | undefined, stolen: number): number {
-  return Math.min(stolen, inFlight(theirs));
+/**
+ * What a response has on its way past the reader: IN_FLIGHT_MS of its speed if its reader waits
+ * for it; the most while that is not known (measured for under IN_FLIGHT_MS, or the reader does
+ * not wait).
+ */
+export function inFlight(sofar: ResponseSoFar | undefined): number {
+  if (!sofar || sofar.ms < IN_FLIGHT_MS || sofar.waitedMs < SERVER_BOUND * sofar.ms) {
+    return IN_FLIGHT_MAX;
+  }
+  return Math.min(IN_FLIGHT_MAX, (sofar.bytes / sofar.ms) * IN_FLIGHT_MS);
+}
+
+/** The bytes a steal of `stolen` bytes from the response `victim` may waste. */
+export function stealWaste(victim: ResponseSoFar | undefined, stolen: number): number {
+  return Math.min(stolen, inFlight(victim));
 }
 
 /**
@@ -107,14 +131,15 @@ export function stealWaste(theirs: number | undefined, stolen: number): number {
  * racer's first byte, and again until the racer is done; then its response is cut.
  */
 export function raceWaste(
-  theirs: number | undefined,
+  straggler: ResponseSoFar | undefined,
   mine: number | undefined,
   left: number,
   latencyMs?: number,
 ): number {
+  const theirs = roughSpeed(straggler);
   if (theirs === undefined || mine === undefined) return left;
   const twice = theirs * ((latencyMs ?? 0) + left / Math.max(mine, 1e-6));
-  return Math.min(left, twice) + inFlight(theirs);
+  return Math.min(left, twice) + inFlight(straggler);
 }
 
 /** Whether a steal or race wasting `waste` bytes fits in the file's budget, `spent` of it gone. */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   IN_FLIGHT_MAX,
   MIN_STEAL,
+  SERVER_BOUND,
   WASTE_FLOOR,
   affordable,
   inFlight,
@@ -15,6 +16,7 @@ import {
   stealMinimum,
   stealShare,
   worthStealing,
+  type ResponseSoFar,
 } from "../../src/core/tail.js";
 
 // Speeds in bytes per millisecond: 1024 is 1 MiB/s.
@@ -87,37 +89,54 @@ test("replace a connection over 3 times slower than the median, judged for 1 s, 
 
 const MiB = 1024 * 1024;
 
-test("in flight: 50 ms of a response's speed, at most a socket's buffers, the most if unknown", () => {
-  const cases: [number | undefined, number][] = [
-    [undefined, IN_FLIGHT_MAX],
-    [64, 64 * 50], // a trickle has next to nothing on its way
-    [8 * MiBps, 400 * 1024], // a CDN's 8 MiB/s connection
-    [125 * MiBps, IN_FLIGHT_MAX], // a fast reader: the server's send buffer is full
+/** A response that brought `speed` for `ms`, its reader waiting `waited` of the time. */
+const paced = (speed: number, ms = 1000, waited = 0.9): ResponseSoFar => ({
+  bytes: speed * ms,
+  ms,
+  waitedMs: waited * ms,
+});
+
+test("in flight: 50 ms of a response its reader waits for, the most while its reader does not", () => {
+  const cases: [string, ResponseSoFar | undefined, number][] = [
+    ["nothing yet", undefined, IN_FLIGHT_MAX],
+    ["a trickle", paced(64), 64 * 50],
+    ["a CDN's 8 MiB/s connection", paced(8 * MiBps), 400 * 1024],
+    ["a fast server", paced(125 * MiBps), IN_FLIGHT_MAX],
+    // A reader held up by its disk or CPU has the buffers full, however slow it reads.
+    ["a reader that is behind", paced(8 * MiBps, 1000, 0.2), IN_FLIGHT_MAX],
+    // Younger than 50 ms: a server may have written the whole range before the first read.
+    ["a young response", paced(4 * MiBps, 20), IN_FLIGHT_MAX],
   ];
-  for (const [speed, bytes] of cases) assert.equal(inFlight(speed), bytes, `${speed}`);
+  for (const [name, sofar, bytes] of cases) assert.equal(inFlight(sofar), bytes, name);
+  assert.equal(inFlight(paced(8 * MiBps, 1000, SERVER_BOUND)), 400 * 1024, "waited just enough");
 });
 
 test("rough speed: what a response brought over its time, over 50 ms at least", () => {
-  assert.equal(roughSpeed(400 * 1024, 100), 4 * MiBps);
+  assert.equal(roughSpeed(paced(4 * MiBps, 100)), 4 * MiBps);
   // A paced response's first burst, 2 ms after its first byte, is not 100 MiB/s.
-  assert.equal(roughSpeed(200 * 1024, 2), 4 * MiBps);
-  assert.equal(inFlight(roughSpeed(200 * 1024, 2)), 200 * 1024);
+  assert.equal(roughSpeed({ bytes: 200 * 1024, ms: 2, waitedMs: 1 }), 4 * MiBps);
+  assert.equal(roughSpeed(undefined), undefined);
 });
 
 test("a steal wastes what the victim has on its way, never more than it takes", () => {
-  assert.equal(stealWaste(64, 4 * MiB), 64 * 50);
-  assert.equal(stealWaste(125 * MiBps, 4 * MiB), IN_FLIGHT_MAX);
+  assert.equal(stealWaste(paced(64), 4 * MiB), 64 * 50);
+  assert.equal(stealWaste(paced(125 * MiBps), 4 * MiB), IN_FLIGHT_MAX);
   assert.equal(stealWaste(undefined, 256 * 1024), 256 * 1024);
+  // The case that made nginx send 1.046x a 64 MiB file: 190 KiB read in its first 20 ms, with
+  // the whole 4 MiB range already written into the buffers.
+  assert.equal(stealWaste({ bytes: 194048, ms: 20, waitedMs: 1 }, 2 * MiB), 2 * MiB);
 });
 
 test("a race wastes what the straggler brings until the racer is done, then its buffers", () => {
   // 1 MiB left at 64 B/ms against 4 MiB/s: 256 ms of the straggler, 16 KiB, and 3.2 KiB in flight.
-  assert.equal(raceWaste(64, 4 * MiBps, MiB), 64 * 256 + 64 * 50);
+  assert.equal(raceWaste(paced(64), 4 * MiBps, MiB), 64 * 256 + 64 * 50);
   // With 40 ms to the racer's first byte, 40 ms more of it.
-  assert.equal(raceWaste(64, 4 * MiBps, MiB, 40), 64 * 296 + 64 * 50);
+  assert.equal(raceWaste(paced(64), 4 * MiBps, MiB, 40), 64 * 296 + 64 * 50);
   // Never more than the rest, plus what was on its way; all of it if a speed is unknown.
-  assert.equal(raceWaste(3 * MiBps, 3 * MiBps, MiB), MiB + 150 * 1024);
+  assert.equal(raceWaste(paced(3 * MiBps), 3 * MiBps, MiB), MiB + 150 * 1024);
   assert.equal(raceWaste(undefined, 4 * MiBps, MiB), MiB);
+  // A straggler whose reader does not wait for it has its buffers full.
+  assert.equal(raceWaste(paced(64, 1000, 0.1), 4 * MiBps, MiB), 64 * 256 + IN_FLIGHT_MAX);
 });
 
 test("waste budget: 2% of the file, at least 1 MiB, over every steal and race together", () => {

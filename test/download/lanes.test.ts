@@ -344,8 +344,9 @@ test("a steal while a slow connection is being replaced: the two split the rest 
 
 /**
  * Lane 1 finishes its half while lane 0 has 256 KiB of its own: stealing 1.9 MiB of lane 0's rest
- * is worth it. A steal cuts lane 0's response, wasting what the server has sent past the cut: at
- * 2.5 KiB/ms, 50 ms of it (125 KiB), unless the event loop was saturated meanwhile, when the
+ * is worth it. A steal cuts lane 0's response, wasting what the server has sent past the cut: its
+ * reader has waited for it these 100 ms, so 50 ms of its 2.5 KiB/ms (125 KiB); unless the event
+ * loop was saturated meanwhile, when the
  * buffers are full whatever the speed and the steal could waste all it takes, over the 1 MiB an
  * 8 MiB file may waste.
  */
