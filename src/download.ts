@@ -28,7 +28,7 @@ import { compareValidators, ifRangeValue, validatorsOf } from "./core/validators
 import { checkResponse, type ResponseVerdict } from "./core/response-check.js";
 import { carriesWholeFile, parseServerDigests } from "./core/digest-headers.js";
 import { CHECKSUM_MODE, withChecksumMode } from "./core/checksum-mode.js";
-import { crc32, crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
+import { crc32cCombine, crc32cHex } from "./integrity/crc32c.js";
 import { FrontierHasher } from "./integrity/frontier-hasher.js";
 import { algorithmsNeeded, compareDigests, dedupeDigests } from "./integrity/verdict.js";
 import { send, type Sent } from "./http.js";
@@ -326,11 +326,28 @@ export class Download {
    * more than the set grants.
    */
   #opening(): number {
+    return Math.min(this.#starting(), this.#extras.grant?.limit ?? Infinity);
+  }
+
+  /** The connections a transfer starts with, if the set grants them. */
+  #starting(): number {
     if (this.#single) return 1;
-    const wanted = this.#o.adaptive
+    return this.#o.adaptive
       ? Math.min(this.#rampStart(), this.#o.connections)
       : this.#o.connections;
-    return Math.min(wanted, this.#extras.grant?.limit ?? Infinity);
+  }
+
+  /**
+   * Opens the connections the transfer will start with while the files are set up, so that their
+   * handshakes overlap it: as many as the transfer starts (no more than `left` bytes keep busy).
+   * A file of a set first says it wants them: until then it holds the one of its first request.
+   */
+  #warmStarting(left: number): void {
+    const useful = Math.ceil(left / (this.#o.chunkSize ?? this.#o.minSplitSize));
+    const grant = this.#extras.grant;
+    grant?.want(Math.min(this.#starting(), useful));
+    const lanes = Math.min(this.#opening(), useful);
+    for (let lane = 1; lane < lanes; lane++) this.#transport.warm(this.#url, lane);
   }
 
   /** The adaptive count's first level: one connection under a speed limit, which may be enough. */
@@ -462,6 +479,9 @@ export class Download {
       return this.#fetchWhole(target, probe, { ...plan, size }, expected, needed);
     }
     const lanes = ranges && !this.#single ? this.#o.connections : 1;
+    if (ranges && size !== null && lanes > 1) {
+      this.#warmStarting(size - (resume ? totalBytes(resume.extents) : 0));
+    }
     // A state of another start of this file (for another URL, or whose data is gone) must not
     // outlive the data that this start empties.
     if (!resume) await target.forget();
@@ -548,9 +568,6 @@ export class Download {
           firstEnd: ranges ? probe.end : undefined,
           ...(crcs ? { combine: crc32cCombine } : {}),
         });
-        // The CRC addon takes ~60 ms to load: now, while only the first response streams, not
-        // at the first write, when every connection's response piles up behind it.
-        if (journal) crc32(new Uint8Array(0));
         // A resumed prefix is read back now, while the first requests are out.
         hasher.advance(planner.frontier);
         transfer = new Transfer(
