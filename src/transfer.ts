@@ -19,8 +19,8 @@ import {
   isStraggler,
   median,
   raceWaste,
+  readerBehind,
   type ResponseSoFar,
-  saturated,
   shouldReplace,
   stealMinimum,
   stealShare,
@@ -181,9 +181,9 @@ export class Transfer implements LaneHost {
   readonly #laneWork = new Map<number, LaneWork>();
   /** The bytes the steals and races so far may have wasted (core/tail.ts bounds them). */
   #wasted = 0;
-  /** Whether the event loop was saturated when last measured, and when that measure began. */
-  #saturated = false;
-  #busySince = { now: 0, busyMs: 0 };
+  /** Whether the reader was behind every server when last measured, and where that window began. */
+  #behind = false;
+  #windowStart = { now: 0, busyMs: 0, heldMs: 0 };
 
   /** The caller's signal, listened to only while run() runs: one signal may serve many downloads. */
   readonly #outer: AbortSignal | undefined;
@@ -209,7 +209,7 @@ export class Transfer implements LaneHost {
    */
   async run(lanes: number, first: FirstResponse | undefined): Promise<void> {
     this.#maxLanes = lanes;
-    this.#busySince = { now: this.clock.now(), busyMs: this.clock.busyMs() };
+    this.#windowStart = this.#windowNow();
     this.#pending = first;
     if (this.#outer?.aborted) this.#onOuterAbort();
     this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
@@ -553,16 +553,29 @@ export class Transfer implements LaneHost {
   }
 
   /**
-   * Whether the event loop is saturated (core/tail.ts, `saturated`): measured over at least
-   * BUSY_WINDOW_MS, from the start of the transfer on, so that the first steals know too.
+   * Whether the reader is behind every server (core/tail.ts, `readerBehind`): measured over at
+   * least BUSY_WINDOW_MS, from the start of the transfer on, so that the first steals know too.
    */
-  #isSaturated(now: number): boolean {
-    const since = this.#busySince;
-    if (now - since.now < BUSY_WINDOW_MS) return this.#saturated;
-    const busyMs = this.clock.busyMs();
-    this.#saturated = saturated(busyMs - since.busyMs, now - since.now);
-    this.#busySince = { now, busyMs };
-    return this.#saturated;
+  #isBehind(now: number): boolean {
+    const start = this.#windowStart;
+    if (now - start.now < BUSY_WINDOW_MS) return this.#behind;
+    const end = this.#windowNow();
+    this.#behind = readerBehind({
+      ms: end.now - start.now,
+      busyMs: end.busyMs - start.busyMs,
+      heldMs: end.heldMs - start.heldMs,
+      lanes: this.activeConnections,
+    });
+    this.#windowStart = end;
+    return this.#behind;
+  }
+
+  #windowNow(): { now: number; busyMs: number; heldMs: number } {
+    return {
+      now: this.clock.now(),
+      busyMs: this.clock.busyMs(),
+      heldMs: this.#c.pacer?.heldMs ?? 0,
+    };
   }
 
   /**
@@ -629,11 +642,11 @@ export class Transfer implements LaneHost {
 
   /**
    * What the response of the lane that started a segment has shown so far, for what cutting it
-   * may waste; nothing while the event loop is saturated, when its waits say nothing of what the
-   * buffers hold (tail.ts).
+   * may waste; nothing while the reader is behind every server, when its waits say nothing of
+   * what the buffers hold (tail.ts).
    */
   #soFarOf(segment: Segment, now: number): ResponseSoFar | undefined {
-    if (this.#isSaturated(now)) return undefined;
+    if (this.#isBehind(now)) return undefined;
     const owner = this.#owners.get(segment);
     return owner === undefined ? undefined : this.speeds.sofar(owner, now);
   }

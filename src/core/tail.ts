@@ -89,21 +89,33 @@ export interface ResponseSoFar {
 }
 
 /**
- * A reader whose event loop was busy this share of the time or more is the bottleneck, whatever
- * its lanes' waits say: each lane waits for the others' turns. (Measured on loopback at 16
- * connections: steals judged by speed alone let nginx send 1.06-1.2x the file once the writes
- * were made on the main thread.)
+ * Two things put the reader behind every server at once, whatever its lanes' waits say. An event
+ * loop busy SATURATED of the time or more: each lane waits for the others' turns. (Measured on
+ * loopback at 16 connections: steals judged by speed alone let nginx send 1.06-1.2x the file once
+ * the writes were made on the main thread.) And a speed limit that held the lanes HELD of their
+ * time or more: the lanes wait for it, while the servers' bytes pile up in the buffers.
  */
 export const SATURATED = 0.9;
+export const HELD = 0.1;
 
-/** Whether the event loop, `busyMs` busy in the last `ms`, is saturated. */
-export function saturated(busyMs: number, ms: number): boolean {
-  return ms > 0 && busyMs / ms >= SATURATED;
+/** What a window of the transfer showed: its length, the event loop's busy time, the lanes' holds. */
+export interface ReaderWindow {
+  ms: number;
+  busyMs: number;
+  /** Held by a speed limit, all lanes together. */
+  heldMs: number;
+  lanes: number;
+}
+
+/** Whether the reader was behind every server in the window: its loop saturated, or a limit binding. */
+export function readerBehind(w: ReaderWindow): boolean {
+  if (w.ms <= 0) return false;
+  return w.busyMs / w.ms >= SATURATED || w.heldMs / (w.ms * Math.max(1, w.lanes)) >= HELD;
 }
 
 /**
- * A response's speed for judging what it has on its way: however briefly measured, but a response
- * younger than IN_FLIGHT_MS has brought at most what it holds.
+ * A response's speed for what it brings while raced: however briefly measured, but over
+ * IN_FLIGHT_MS at least (a paced response's first burst is not its speed).
  */
 export function roughSpeed(sofar: ResponseSoFar | undefined): number | undefined {
   return sofar && sofar.bytes / Math.max(sofar.ms, IN_FLIGHT_MS);

@@ -10,7 +10,7 @@ import {
   isStraggler,
   raceWaste,
   roughSpeed,
-  saturated,
+  readerBehind,
   stealWaste,
   shouldReplace,
   stealMinimum,
@@ -149,8 +149,13 @@ test("waste budget: 2% of the file, at least 1 MiB, over every steal and race to
   assert.equal(affordable(WASTE_FLOOR + 1, 0, 4 * MiB), false);
 });
 
-test("saturated: the event loop busy 90% of a window or more", () => {
-  assert.equal(saturated(90, 100), true);
-  assert.equal(saturated(89, 100), false);
-  assert.equal(saturated(0, 0), false);
+test("the reader is behind: its event loop busy 90% of a window, or a limit holding its lanes", () => {
+  const quiet = { ms: 100, busyMs: 50, heldMs: 0, lanes: 4 };
+  assert.equal(readerBehind(quiet), false);
+  assert.equal(readerBehind({ ...quiet, busyMs: 90 }), true);
+  assert.equal(readerBehind({ ...quiet, busyMs: 89 }), false);
+  // Held a tenth of the four lanes' 400 ms: the limit binds.
+  assert.equal(readerBehind({ ...quiet, heldMs: 40 }), true);
+  assert.equal(readerBehind({ ...quiet, heldMs: 39 }), false);
+  assert.equal(readerBehind({ ...quiet, ms: 0 }), false);
 });

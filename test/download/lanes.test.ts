@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Transfer } from "../../src/transfer.js";
 import { RangePlanner, type Extent } from "../../src/core/planner.js";
 import type { PartialFile } from "../../src/io/files.js";
+import type { Pacer } from "../../src/rate-limit.js";
 import type { FrontierHasher } from "../../src/integrity/frontier-hasher.js";
 import { RemoteChanged } from "../../src/retrying.js";
 import { generateContent } from "../../src/server/index.js";
@@ -41,7 +42,7 @@ interface Setup {
 function setup(
   size: number,
   lanes: number,
-  options: { minSplit: number; maxPiece?: number },
+  options: { minSplit: number; maxPiece?: number; pacer?: Pacer },
 ): Setup {
   const fake = new ScriptedTransport();
   const clock = new ManualClock();
@@ -90,6 +91,7 @@ function setup(
       ranges: true,
       crcs: false,
       clock,
+      ...(options.pacer ? { pacer: options.pacer } : {}),
       trace: (lane, from, event, to) => trace.push(`${lane}:${from}-${event}->${to}`),
       onWritten: (offset, length) => {
         writes.push({ offset, length });
@@ -345,16 +347,23 @@ test("a steal while a slow connection is being replaced: the two split the rest 
 /**
  * Lane 1 finishes its half while lane 0 has 256 KiB of its own: stealing 1.9 MiB of lane 0's rest
  * is worth it. A steal cuts lane 0's response, wasting what the server has sent past the cut: its
- * reader has waited for it these 100 ms, so 50 ms of its 2.5 KiB/ms (125 KiB); unless the event
- * loop was saturated meanwhile, when the
- * buffers are full whatever the speed and the steal could waste all it takes, over the 1 MiB an
- * 8 MiB file may waste.
+ * reader has waited for it these 100 ms, so 50 ms of its 2.5 KiB/ms (125 KiB). Unless the reader
+ * was behind every server meanwhile (its event loop saturated, or a speed limit holding its
+ * lanes): then the buffers are full whatever the waits, and the steal could waste all it takes,
+ * over the 1 MiB an 8 MiB file may waste.
  */
-for (const saturated of [false, true]) {
-  test(`a lane done early steals ${saturated ? "nothing while the event loop is saturated" : "from a slower one"}`, async () => {
+const BEHIND = {
+  "from a slower one": undefined,
+  "nothing while the event loop is saturated": "busy",
+  "nothing while a speed limit holds the lanes": "held",
+} as const;
+for (const [name, behind] of Object.entries(BEHIND)) {
+  test(`a lane done early steals ${name}`, async () => {
     const size = 8 * 1024 * KiB;
     const half = size / 2;
-    const s = setup(size, 2, { minSplit: 64 * KiB });
+    // A limit in force (any rate) whose holds the test sets: `heldMs` is all the transfer reads.
+    const pacer = { rate: undefined, heldMs: 0, onChange: () => () => {} };
+    const s = setup(size, 2, { minSplit: 64 * KiB, pacer: pacer as unknown as Pacer });
     const run = s.transfer.run(2, undefined);
     const [a, b] = [await s.fake.nextRequest(), await s.fake.nextRequest()];
     const b0 = answer(byLane([a, b], 0), size);
@@ -363,11 +372,13 @@ for (const saturated of [false, true]) {
     feed(b1, half, 256 * KiB);
     await settle();
     s.clock.advance(100);
-    if (saturated) s.clock.busy = 100;
+    if (behind === "busy") s.clock.busy = 100;
+    // Both lanes held half of these 100 ms.
+    if (behind === "held") pacer.heldMs = 100;
     feed(b1, half + 256 * KiB, half - 256 * KiB);
     b1.end();
     await settle();
-    if (saturated) {
+    if (behind) {
       assert.equal(s.fake.requests.length, 2, "no steal");
       feed(b0, 256 * KiB, half - 256 * KiB);
       b0.end();
