@@ -74,7 +74,7 @@ const RAMP_SAMPLE_MS = 50;
 /** Lane states in which a lane holds a segment. */
 const WORKING: ReadonlySet<LaneState> = new Set(["requesting", "receiving", "backoff", "draining"]);
 
-/** The event loop's load is judged over at least this long. */
+/** Whether the reader is behind (its event loop's load, a limit's holds) is judged over this long at least. */
 const BUSY_WINDOW_MS = 50;
 /** How often the lanes' speeds are reviewed for a connection to replace. */
 const REVIEW_MS = 250;
@@ -570,6 +570,7 @@ export class Transfer implements LaneHost {
     return this.#behind;
   }
 
+  /** The counters a window of `#isBehind` is the difference of. */
   #windowNow(): { now: number; busyMs: number; heldMs: number } {
     return {
       now: this.clock.now(),
