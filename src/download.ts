@@ -18,7 +18,7 @@ import {
 import type { Transport } from "./io/transport.js";
 import { PartialFile } from "./io/files.js";
 import { Journal, newGeneration } from "./io/journal.js";
-import { RangePlanner } from "./core/planner.js";
+import { RangePlanner, usefulLanes } from "./core/planner.js";
 import { chooseFilename } from "./core/filename.js";
 import { formatRange } from "./core/headers.js";
 import { parseHttpUrl } from "./core/url.js";
@@ -343,7 +343,7 @@ export class Download {
    * A file of a set first says it wants them: until then it holds the one of its first request.
    */
   #warmStarting(left: number): void {
-    const useful = Math.ceil(left / (this.#o.chunkSize ?? this.#o.minSplitSize));
+    const useful = usefulLanes(left, this.#o.chunkSize, this.#o.minSplitSize);
     const grant = this.#extras.grant;
     grant?.want(Math.min(this.#starting(), useful));
     const lanes = Math.min(this.#opening(), useful);

@@ -89,6 +89,11 @@ const untracked: Crc32cCombine = () => 0;
 /** Splits at multiples of this where the segment is large enough, so writes stay page-aligned. */
 const ALIGN = 64 * 1024;
 
+/** Lanes `left` bytes could keep busy: one per fixed chunk, or per smallest split (at least 1). */
+export function usefulLanes(left: number, chunkSize: number | undefined, minSplit: number): number {
+  return Math.max(1, Math.ceil(left / (chunkSize ?? minSplit)));
+}
+
 export class RangePlanner {
   readonly size: number;
   readonly #combine: Crc32cCombine;
@@ -130,8 +135,7 @@ export class RangePlanner {
 
   /** Lanes the bytes left could keep busy: one per piece the planner would still hand out. */
   get usefulLanes(): number {
-    const left = this.size - this.writtenBytes;
-    return Math.max(1, Math.ceil(left / (this.#chunkSize ?? this.#minSplit)));
+    return usefulLanes(this.size - this.writtenBytes, this.#chunkSize, this.#minSplit);
   }
 
   get isComplete(): boolean {
